@@ -1,0 +1,138 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from customers.models import LicenceVariant
+
+from .models import CreditAllowance, Tariff
+from .rules import missing_credit_cells
+
+CELLS = [(v, several) for v in LicenceVariant.values for several in (False, True)]
+
+
+class CreditTableFormSet(BaseInlineFormSet):
+    """The credit table (R3) must have every variant × single/several cell exactly once."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        cells = []
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            cells.append((data["variant"], data["several_main_modules"]))
+        if len(cells) != len(set(cells)):
+            raise ValidationError(_("Each cell of the credit table can be given only once."))
+        missing = missing_credit_cells(cells, LicenceVariant.values)
+        if missing:
+            labels = ", ".join(
+                f"{LicenceVariant(v).label} / "
+                + str(_("several main modules") if several else _("single main module"))
+                for v, several in missing
+            )
+            raise ValidationError(
+                _("The credit table is incomplete; missing: %(cells)s.") % {"cells": labels}
+            )
+
+
+class CreditAllowanceInline(admin.TabularInline):
+    model = CreditAllowance
+    formset = CreditTableFormSet
+    fields = ["variant", "several_main_modules", "minutes"]
+    max_num = len(CELLS)
+
+    def get_extra(self, request, obj=None, **kwargs) -> int:
+        return len(CELLS) if obj is None else 0
+
+
+def _latest_tariff() -> Tariff | None:
+    return Tariff.objects.order_by("-valid_from").prefetch_related("credit_allowances").first()
+
+
+@admin.register(Tariff)
+class TariffAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "valid_from",
+        "rate_support",
+        "half_fare_rate_support",
+        "rate_programming",
+        "unit_minutes",
+        "credit_threshold",
+        "support_plus_price",
+        "support_plus_capacity",
+        "vat_rate",
+    ]
+    inlines = [CreditAllowanceInline]
+    fieldsets = [
+        (None, {"fields": ["valid_from", "note"]}),
+        (
+            _("Hourly rates (CHF, excl. VAT)"),
+            {
+                "fields": [
+                    "rate_support",
+                    "half_fare_rate_support",
+                    "rate_data_check",
+                    "rate_training",
+                    "rate_forms",
+                    "rate_programming",
+                ]
+            },
+        ),
+        (_("Credit"), {"fields": ["unit_minutes", "credit_threshold"]}),
+        (
+            _("Subscriptions"),
+            {
+                "fields": [
+                    "support_plus_price",
+                    "support_plus_additional_person_price",
+                    "support_plus_extra_minutes",
+                    "support_plus_capacity",
+                    "half_fare_price",
+                ]
+            },
+        ),
+        (_("VAT"), {"fields": ["vat_rate"]}),
+    ]
+
+    def get_changeform_initial_data(self, request):
+        """A new tariff starts as a copy of the latest one."""
+        initial = super().get_changeform_initial_data(request)
+        latest = _latest_tariff()
+        if latest is not None:
+            for field in Tariff._meta.concrete_fields:
+                if field.name not in {"id", "valid_from", "note"}:
+                    initial.setdefault(field.name, getattr(latest, field.attname))
+        return initial
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if obj.pk is None and isinstance(inline, CreditAllowanceInline):
+            latest = _latest_tariff()
+            minutes = (
+                {
+                    (c.variant, c.several_main_modules): c.minutes
+                    for c in latest.credit_allowances.all()
+                }
+                if latest
+                else {}
+            )
+            kwargs["initial"] = [
+                {
+                    "variant": v,
+                    "several_main_modules": several,
+                    "minutes": minutes.get((v, several)),
+                }
+                for v, several in CELLS
+            ]
+        return kwargs
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A tariff that has been in force is the basis of past charges: keep it.
+        if obj is not None and obj.valid_from <= timezone.localdate():
+            return False
+        return super().has_delete_permission(request, obj)

@@ -1,0 +1,1 @@
+"""Cases, time entries, callbacks and support e-mails arrive with the Infoline desk."""

@@ -1,0 +1,185 @@
+from itertools import pairwise
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Contact,
+    Customer,
+    HalfFareSubscription,
+    Licence,
+    Module,
+    RentalPeriod,
+    SupportPlusRegistration,
+    SupportPlusSubscription,
+)
+from .services import support_plus_check, support_plus_subscribe
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["name", "email", "phone"]
+
+
+class LicenceInline(admin.TabularInline):
+    model = Licence
+    extra = 0
+    fields = ["kind", "variant"]
+    show_change_link = True
+    can_delete = False
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "postcode", "city", "language", "phone", "email"]
+    list_filter = ["language", "country"]
+    search_fields = ["number", "name", "city", "email", "phone", "contacts__name"]
+    inlines = [ContactInline, LicenceInline]
+    fieldsets = [
+        (None, {"fields": ["number", "name", "language"]}),
+        (_("Address"), {"fields": ["street", "house_number", "postcode", "city", "country"]}),
+        (_("Reach"), {"fields": ["email", "phone"]}),
+    ]
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_main"]
+    list_filter = ["is_main"]
+    search_fields = ["code", "name"]
+
+
+class RentalPeriodFormSet(BaseInlineFormSet):
+    """Checks the periods entered together against each other (the model checks the rest)."""
+
+    def clean(self) -> None:
+        super().clean()
+        spans = []
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
+            if start and end:
+                spans.append((start, end))
+        spans.sort()
+        for (_s1, e1), (s2, _e2) in pairwise(spans):
+            if s2 <= e1:
+                raise ValidationError(_("The rental periods of one licence cannot overlap."))
+
+
+class RentalPeriodInline(admin.TabularInline):
+    model = RentalPeriod
+    formset = RentalPeriodFormSet
+    extra = 0
+    fields = ["start", "end", "annual_rent"]
+
+
+@admin.register(Licence)
+class LicenceAdmin(SimpleHistoryAdmin):
+    list_display = ["customer", "kind", "variant"]
+    list_filter = ["kind", "variant", "modules"]
+    search_fields = ["customer__number", "customer__name"]
+    list_select_related = ["customer"]
+    autocomplete_fields = ["customer"]
+    filter_horizontal = ["modules"]
+    inlines = [RentalPeriodInline]
+
+
+@admin.register(RentalPeriod)
+class RentalPeriodAdmin(SimpleHistoryAdmin):
+    list_display = ["licence", "start", "end", "annual_rent"]
+    list_filter = ["start", "end", "licence__variant"]
+    search_fields = ["licence__customer__number", "licence__customer__name"]
+    list_select_related = ["licence__customer"]
+    raw_id_fields = ["licence"]
+
+
+@admin.register(HalfFareSubscription)
+class HalfFareSubscriptionAdmin(SimpleHistoryAdmin):
+    list_display = ["customer", "start", "end"]
+    list_filter = ["start", "end"]
+    search_fields = ["customer__number", "customer__name"]
+    list_select_related = ["customer"]
+    autocomplete_fields = ["customer"]
+
+
+class SupportPlusAddForm(forms.ModelForm):
+    persons = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.select_related("customer"),
+        label=_("Registered persons"),
+        help_text=_("The first person is included; each further person is an additional one."),
+    )
+
+    class Meta:
+        model = SupportPlusSubscription
+        fields = ["customer", "start", "end"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            support_plus_check(
+                customer=cleaned["customer"],
+                start=cleaned["start"],
+                end=cleaned["end"],
+                registered=list(cleaned["persons"]),
+            )
+        return cleaned
+
+
+class SupportPlusRegistrationInline(admin.TabularInline):
+    model = SupportPlusRegistration
+    extra = 0
+    fields = ["position", "contact"]
+    readonly_fields = ["position", "contact"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SupportPlusSubscription)
+class SupportPlusSubscriptionAdmin(SimpleHistoryAdmin):
+    """Subscriptions are added through the R7 rules; afterwards they are read-only."""
+
+    list_display = ["customer", "start", "end"]
+    list_filter = ["start", "end"]
+    search_fields = ["customer__number", "customer__name"]
+    list_select_related = ["customer"]
+    autocomplete_fields = ["customer"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = SupportPlusAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return (
+            ["customer", "start", "end", "persons"] if obj is None else ["customer", "start", "end"]
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["customer", "start", "end"] if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return [SupportPlusRegistrationInline] if obj is not None else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        created = support_plus_subscribe(
+            customer=form.cleaned_data["customer"],
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            registered=list(form.cleaned_data["persons"]),
+        )
+        obj.pk = created.pk
+        obj.created_at = created.created_at
+
+    def save_related(self, request, form, formsets, change) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)

@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from q3helpdesk import seeding
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data: Swiss customers covering every support rule and one demo user per "
+        "role. Safe to run again. --scale N adds N generated customers for performance work."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale", type=int, default=0, metavar="N", help="also generate N customers in bulk"
+        )
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="run although DEBUG is off (demo users have the password 'demo')",
+        )
+
+    def handle(self, *args, scale: int, allow_without_debug: bool, **options):
+        if not settings.DEBUG and not allow_without_debug:
+            raise CommandError(
+                "DEBUG is off: this looks like production. Demo users have the password "
+                "'demo'. Use --allow-without-debug if you really want demo data here."
+            )
+        if scale < 0:
+            raise CommandError("--scale must be 0 or more.")
+        today = timezone.localdate()
+        users = seeding.seed_users()
+        added = seeding.seed_customers(today)
+        self.stdout.write(f"Demo customers added: {added} (existing ones kept).")
+        if scale:
+            generated = seeding.seed_scale(scale, today)
+            self.stdout.write(f"Generated customers added: {generated} (of {scale} requested).")
+        self.stdout.write(self.style.SUCCESS("Demo logins (password for all: demo):"))
+        for username, role in users:
+            self.stdout.write(f"  {username:<10} {role}")

@@ -1,0 +1,128 @@
+"""The four roles of the desk, what each may do, and the checks views use.
+
+Superusers are administrators: they pass every role check and use the Django admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from functools import wraps
+
+from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+
+class Role(StrEnum):
+    INFOLINE = "Infoline"
+    SUPPORT = "Support"
+    BILLING = "Billing"
+    MANAGER = "Manager"
+
+
+DESK = (Role.INFOLINE, Role.SUPPORT)
+EVERYONE = tuple(Role)
+
+_READ_CUSTOMERS = [
+    "customers.view_customer",
+    "customers.view_contact",
+    "customers.view_module",
+    "customers.view_licence",
+    "customers.view_rentalperiod",
+    "customers.view_halffaresubscription",
+    "customers.view_supportplussubscription",
+    "customers.view_supportplusregistration",
+    "billing.view_tariff",
+    "billing.view_creditallowance",
+]
+_DESK_WRITES = [
+    "customers.add_customer",
+    "customers.change_customer",
+    "customers.add_contact",
+    "customers.change_contact",
+]
+
+# Permissions per role. A later issue that adds models adds their permissions here and a
+# migration that calls sync_role_permissions() again.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.INFOLINE: _READ_CUSTOMERS + _DESK_WRITES,
+    Role.SUPPORT: _READ_CUSTOMERS + _DESK_WRITES,
+    Role.BILLING: _READ_CUSTOMERS,
+    Role.MANAGER: _READ_CUSTOMERS,
+}
+
+
+def user_roles(user) -> frozenset[Role]:
+    """The roles of ``user`` (every role for a superuser), cached on the user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_q3_roles", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = frozenset(Role)
+        else:
+            names = set(user.groups.values_list("name", flat=True))
+            cached = frozenset(role for role in Role if role.value in names)
+        user._q3_roles = cached
+    return cached
+
+
+def has_role(user, roles: Iterable[Role]) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def role_required(*roles: Role) -> Callable:
+    """View decorator: anonymous users go to the login page, users without a role get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.required_roles = roles
+        return wrapped
+
+    return decorator
+
+
+class RoleRequiredMixin(AccessMixin):
+    """Class-based twin of :func:`role_required`: set ``roles`` on the view."""
+
+    roles: tuple[Role, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not has_role(request.user, self.roles):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def sync_role_permissions(apps, schema_editor=None) -> None:
+    """Create the role groups and give them exactly the permissions of ROLE_PERMISSIONS.
+
+    Usable from a data migration (``apps`` is the historical registry) and idempotent.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        wanted = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

@@ -1,0 +1,22 @@
+"""Settings for the test suite: the real settings, with a test key and fast hashing.
+
+The database comes from DATABASE_URL exactly as in production, so the same suite runs on
+SQLite (default) and on PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-suite-only-" + "x" * 40)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "off")
+
+from .settings import *  # noqa: F403
+from .settings import BASE_DIR, STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / ".test-media"

@@ -1,0 +1,56 @@
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.utils import translation
+
+from q3helpdesk.roles import Role
+from tests import factories
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that need real row locks run where there are some: on PostgreSQL.
+
+    On SQLite they are deselected (not skipped): CI runs the suite on both databases.
+    """
+    if connection.vendor == "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgresql") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Services speak the active language; tests read their messages in English.
+
+    Pages are requested through the locale middleware and are tested in French (the
+    default) unless a test asks for another language.
+    """
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def today() -> date:
+    return date(2026, 11, 26)
+
+
+@pytest.fixture
+def user_with_role(db):
+    def make(role: Role | None, **kwargs):
+        user = factories.UserFactory(**kwargs)
+        if role is not None:
+            user.groups.add(Group.objects.get(name=role.value))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(is_staff=True, is_superuser=True)
