@@ -1,0 +1,1 @@
+from q3helpdesk.formats.fr.formats import *  # noqa: F403

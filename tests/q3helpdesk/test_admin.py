@@ -1,0 +1,197 @@
+"""The Django admin: administrators only; tariffs validated; Support+ through the rules."""
+
+from datetime import date
+
+import pytest
+
+from billing.models import CreditAllowance, Tariff
+from customers.models import Licence, RentalPeriod, SupportPlusSubscription
+from q3helpdesk.roles import Role
+from tests.factories import ContactFactory, LicenceFactory, rental_customer
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/billing/tariff/",
+    "/admin/billing/tariff/add/",
+    "/admin/customers/licence/",
+    "/admin/customers/licence/add/",
+    "/admin/customers/customer/",
+    "/admin/customers/module/",
+    "/admin/customers/supportplussubscription/add/",
+]
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_admin_pages_load_for_an_administrator(client, admin_user, path):
+    client.force_login(admin_user)
+    assert client.get(path).status_code == 200
+
+
+def test_object_pages_load_for_an_administrator(client, admin_user):
+    licence = LicenceFactory()
+    tariff = Tariff.objects.get()
+    client.force_login(admin_user)
+    for path in (
+        f"/admin/billing/tariff/{tariff.pk}/change/",
+        f"/admin/billing/tariff/{tariff.pk}/history/",
+        f"/admin/customers/licence/{licence.pk}/change/",
+        f"/admin/customers/licence/{licence.pk}/history/",
+    ):
+        assert client.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_admin_is_refused_to_every_role(client, user_with_role, role):
+    client.force_login(user_with_role(role))
+    for path in ("/admin/billing/tariff/", "/admin/customers/licence/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+
+
+def _tariff_form(**overrides):
+    data = {
+        "valid_from": "2027-01-01",
+        "note": "",
+        "rate_support": "180.00",
+        "half_fare_rate_support": "122.00",
+        "rate_data_check": "180.00",
+        "rate_training": "180.00",
+        "rate_forms": "180.00",
+        "rate_programming": "200.00",
+        "unit_minutes": "5",
+        "credit_threshold": "100.00",
+        "support_plus_price": "565.00",
+        "support_plus_additional_person_price": "115.00",
+        "support_plus_extra_minutes": "120",
+        "support_plus_capacity": "100",
+        "half_fare_price": "",
+        "vat_rate": "8.10",
+        "credit_allowances-TOTAL_FORMS": "8",
+        "credit_allowances-INITIAL_FORMS": "0",
+        "credit_allowances-MIN_NUM_FORMS": "0",
+        "credit_allowances-MAX_NUM_FORMS": "8",
+    }
+    cells = [(v, s) for v in ("standard", "advanced", "profi", "premium") for s in (False, True)]
+    for i, (variant, several) in enumerate(cells):
+        data[f"credit_allowances-{i}-variant"] = variant
+        if several:
+            data[f"credit_allowances-{i}-several_main_modules"] = "on"
+        data[f"credit_allowances-{i}-minutes"] = str(10 + i)
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_administrator_adds_a_complete_tariff_and_history_records_it(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post("/admin/billing/tariff/add/", _tariff_form())
+    assert response.status_code == 302, response.context and response.context["errors"]
+    tariff = Tariff.objects.get(valid_from=date(2027, 1, 1))
+    assert tariff.credit_allowances.count() == 8
+    assert tariff.history.get().history_user == admin_user
+
+
+def test_add_form_starts_from_the_latest_tariff(client, admin_user):
+    client.force_login(admin_user)
+    html = client.get("/admin/billing/tariff/add/").content.decode()
+    assert 'value="175.00"' in html and 'value="195.00"' in html
+    assert 'name="credit_allowances-7-minutes" value="35"' in html
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {
+                "credit_allowances-TOTAL_FORMS": "7",
+                "credit_allowances-7-minutes": None,
+                "credit_allowances-7-variant": None,
+                "credit_allowances-7-several_main_modules": None,
+            },
+            "The credit table is incomplete; missing: Premium / several main modules",
+        ),
+        ({"credit_allowances-7-variant": "standard"}, "duplicate data"),
+        ({"rate_forms": "-1.00"}, "negative"),
+        ({"credit_allowances-3-minutes": "-5"}, "greater than or equal to 0"),
+        ({"vat_rate": "120"}, "less than or equal to 100"),
+        ({"valid_from": "2024-01-01"}, "already exists"),
+        ({"unit_minutes": "0"}, "greater than or equal to 1"),
+    ],
+)
+def test_invalid_tariff_is_refused_and_nothing_saved(client, admin_user, overrides, message):
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/billing/tariff/add/", _tariff_form(**overrides), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Tariff.objects.count() == 1
+    assert CreditAllowance.objects.count() == 8
+
+
+def test_a_tariff_that_has_been_in_force_cannot_be_deleted(client, admin_user):
+    client.force_login(admin_user)
+    tariff = Tariff.objects.get()
+    assert client.get(f"/admin/billing/tariff/{tariff.pk}/delete/").status_code == 403
+    assert Tariff.objects.count() == 1
+
+
+def test_licence_admin_refuses_overlapping_periods_entered_together(client, admin_user):
+    licence = LicenceFactory(variant="profi")
+    client.force_login(admin_user)
+    data = {
+        "customer": licence.customer_id,
+        "kind": "rental",
+        "variant": "profi",
+        "modules": [m.pk for m in licence.modules.all()],
+        "rental_periods-TOTAL_FORMS": "2",
+        "rental_periods-INITIAL_FORMS": "0",
+        "rental_periods-MIN_NUM_FORMS": "0",
+        "rental_periods-MAX_NUM_FORMS": "1000",
+        "rental_periods-0-start": "2026-01-01",
+        "rental_periods-0-end": "2026-12-31",
+        "rental_periods-0-annual_rent": "480.00",
+        "rental_periods-1-start": "2026-12-01",
+        "rental_periods-1-end": "2027-11-30",
+        "rental_periods-1-annual_rent": "480.00",
+    }
+    response = client.post(
+        f"/admin/customers/licence/{licence.pk}/change/", data, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert "cannot overlap" in response.content.decode()
+    assert RentalPeriod.objects.count() == 0
+    assert Licence.objects.get().variant == "profi"
+
+
+def test_support_plus_added_in_the_admin_follows_the_rules(client, admin_user):
+    standard = rental_customer(variant="standard")
+    profi = rental_customer(variant="profi")
+    client.force_login(admin_user)
+    form = {"start": "2026-01-01", "end": "2026-12-31"}
+
+    refused = client.post(
+        "/admin/customers/supportplussubscription/add/",
+        {**form, "customer": standard.pk, "persons": [ContactFactory(customer=standard).pk]},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 200
+    assert "current profi or premium" in refused.content.decode()
+    assert SupportPlusSubscription.objects.count() == 0
+
+    person = ContactFactory(customer=profi)
+    accepted = client.post(
+        "/admin/customers/supportplussubscription/add/",
+        {**form, "customer": profi.pk, "persons": [person.pk]},
+    )
+    assert accepted.status_code == 302
+    subscription = SupportPlusSubscription.objects.get()
+    assert list(subscription.registered.all()) == [person]
+    assert (
+        client.get(
+            f"/admin/customers/supportplussubscription/{subscription.pk}/change/"
+        ).status_code
+        == 200
+    )
