@@ -49,6 +49,15 @@ def _require_span(start, end) -> tuple[date, date]:
     return start, end
 
 
+def _text(value, label: str) -> str:
+    """Text input, stripped; ``None`` is empty; anything else is refused, not coerced."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(_("%(field)s must be text.") % {"field": label})
+    return value.strip()
+
+
 def _next_customer_number() -> str:
     highest = Customer.objects.aggregate(n=Max(Cast("number", output_field=BigIntegerField())))["n"]
     return str(max(FIRST_CUSTOMER_NUMBER, (highest or 0) + 1))
@@ -73,16 +82,16 @@ def customer_create(
         advisory_lock("customers.customer_number")
         number = _next_customer_number()
     customer = Customer(
-        number=str(number).strip(),
-        name=(name or "").strip(),
-        street=street.strip(),
-        house_number=house_number.strip(),
-        postcode=postcode.strip(),
-        city=city.strip(),
-        country=(country or "").strip().upper(),
-        language=language,
-        email=email.strip(),
-        phone=phone.strip() if isinstance(phone, str) else phone,
+        number=str(number) if isinstance(number, int) else _text(number, _("The number")),
+        name=_text(name, _("The name")),
+        street=_text(street, _("The street")),
+        house_number=_text(house_number, _("The house number")),
+        postcode=_text(postcode, _("The postcode")),
+        city=_text(city, _("The city")),
+        country=_text(country, _("The country")).upper(),
+        language=_text(language, _("The language")),
+        email=_text(email, _("The e-mail address")),
+        phone=_text(phone, _("The phone number")),
     )
     customer.full_clean()
     customer.save()
@@ -94,9 +103,9 @@ def contact_create(*, customer: Customer, name: str, email: str = "", phone: str
     """Add a contact person to a customer."""
     contact = Contact(
         customer=customer,
-        name=(name or "").strip(),
-        email=email.strip(),
-        phone=phone.strip() if isinstance(phone, str) else phone,
+        name=_text(name, _("The name")),
+        email=_text(email, _("The e-mail address")),
+        phone=_text(phone, _("The phone number")),
     )
     contact.full_clean()
     contact.save()

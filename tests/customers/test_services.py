@@ -42,6 +42,11 @@ def test_customer_gets_the_next_free_number_when_none_is_given():
     assert (first.number, second.number) == ("10021", "10022")
 
 
+def test_missing_optional_text_is_empty_not_an_error():
+    customer = services.customer_create(name="Cave Perrin", email=None, phone=None, street=None)
+    assert (customer.email, customer.street, str(customer.phone)) == ("", "", "")
+
+
 def test_first_customer_number_of_an_empty_desk():
     assert services.customer_create(name="Cave Perrin").number == "10001"
 
@@ -82,6 +87,10 @@ def test_customer_stores_the_structured_swiss_address():
         ({"name": "X", "number": "0123"}, "4 to 10 digits"),
         ({"name": "X", "number": "ABC1"}, "4 to 10 digits"),
         ({"name": "X" * 141}, "at most 140 characters"),
+        ({"name": "X", "email": 42}, "The e-mail address must be text"),
+        ({"name": "X", "phone": 41315114949}, "The phone number must be text"),
+        ({"name": ["Favre"]}, "The name must be text"),
+        ({"name": "X", "language": None}, "cannot be blank"),
     ],
 )
 def test_customer_bad_input_is_refused_and_nothing_is_saved(kwargs, message):

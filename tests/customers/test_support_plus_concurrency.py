@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from billing.models import Tariff
 from customers.models import SupportPlusSubscription
@@ -14,7 +15,9 @@ from tests.factories import ContactFactory, rental_customer
 
 
 @pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after this test must give back the migrated reference data
+# (tariff, modules, role groups) to the tests that run after it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_last_support_plus_place_is_given_once():
     Tariff.objects.update(support_plus_capacity=1)
     customers = [rental_customer(variant="premium") for _ in range(4)]
@@ -23,6 +26,7 @@ def test_last_support_plus_place_is_given_once():
     outcomes = []
 
     def subscribe(customer, contact):
+        translation.activate("en")  # each thread starts in the default language
         try:
             barrier.wait()
             support_plus_subscribe(
