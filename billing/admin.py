@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Sum, Value
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from customers.models import LicenceVariant
 
-from .models import CreditAllowance, Tariff
+from .models import CreditAllowance, CreditGrant, Tariff, Usage, UsageDraw
 from .rules import missing_credit_cells
 
 CELLS = [(v, several) for v in LicenceVariant.values for several in (False, True)]
@@ -48,6 +50,26 @@ class CreditAllowanceInline(admin.TabularInline):
 
     def get_extra(self, request, obj=None, **kwargs) -> int:
         return len(CELLS) if obj is None else 0
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not (obj is not None and _is_used(obj)) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self.has_change_permission(request, obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_change_permission(request, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+
+def _is_used(tariff: Tariff) -> bool:
+    return (
+        CreditGrant.objects.filter(tariff=tariff).exists()
+        or Usage.objects.filter(tariff=tariff).exists()
+    )
 
 
 def _latest_tariff() -> Tariff | None:
@@ -133,6 +155,84 @@ class TariffAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A tariff that has been in force is the basis of past charges: keep it.
-        if obj is not None and obj.valid_from <= timezone.localdate():
+        if obj is not None and (obj.valid_from <= timezone.localdate() or _is_used(obj)):
             return False
         return super().has_delete_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Grants and charges were computed from it: a change needs a new tariff version.
+        if obj is not None and _is_used(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger is audited here, never edited: no add, change or delete."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class UsageDrawInline(admin.TabularInline):
+    model = UsageDraw
+    extra = 0
+    fields = ["grant", "minutes"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CreditGrant)
+class CreditGrantAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "source", "valid_from", "valid_to", "minutes", "used"]
+    list_filter = ["source", "valid_from", "valid_to"]
+    search_fields = ["customer__number", "customer__name"]
+    date_hierarchy = "valid_from"
+    list_select_related = ["customer"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(used_minutes=Coalesce(Sum("draws__minutes"), Value(0)))
+        )
+
+    @admin.display(description=_("used minutes"), ordering="used_minutes")
+    def used(self, obj) -> int:
+        return obj.used_minutes
+
+
+@admin.register(Usage)
+class UsageAdmin(ReadOnlyAdmin):
+    list_display = [
+        "performed_on",
+        "customer",
+        "work_ref",
+        "activity",
+        "logged_minutes",
+        "charged_minutes",
+        "credit_minutes",
+        "billable_minutes",
+        "free_minutes",
+        "rate",
+        "amount",
+        "reverses",
+    ]
+    list_filter = ["activity", "half_fare", "performed_on"]
+    search_fields = ["customer__number", "customer__name", "work_ref", "label"]
+    date_hierarchy = "performed_on"
+    list_select_related = ["customer", "reverses"]
+    inlines = [UsageDrawInline]

@@ -24,3 +24,33 @@ def missing_credit_cells(
     return [
         (v, several) for v in variants for several in (False, True) if (v, several) not in given
     ]
+
+
+def charged_minutes(logged: int, unit: int) -> int:
+    """R5: logged minutes rounded up to the next multiple of ``unit`` (0 stays 0)."""
+    if logged <= 0:
+        return 0
+    return -(-logged // unit) * unit
+
+
+def line_amount(minutes: int, hourly_rate: Decimal) -> Decimal:
+    """R12: minutes × hourly rate / 60, rounded half-up to the centime."""
+    return round_money(Decimal(minutes) * hourly_rate / 60)
+
+
+def allocate(
+    need: int, available: list[tuple[object, int]]
+) -> tuple[list[tuple[object, int]], int]:
+    """Take ``need`` minutes from ``available`` (key, minutes) in the given order.
+
+    Returns the (key, minutes taken) pairs and what is left uncovered.
+    """
+    taken = []
+    for key, minutes in available:
+        if need <= 0:
+            break
+        take = min(need, max(minutes, 0))
+        if take:
+            taken.append((key, take))
+            need -= take
+    return taken, need

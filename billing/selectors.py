@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import DecimalField, Exists, IntegerField, OuterRef, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Tariff
+from customers.models import Contact, Customer, LicenceKind, RentalPeriod
+from customers.selectors import SupportStatus, support_status
+
+from .models import FREE_ACTIVITIES, Activity, CreditGrant, GrantSource, Tariff, Usage
+from .rules import allocate, charged_minutes, line_amount, round_money
+
+MAX_MINUTES = 720  # one posting covers at most a (long) working day
 
 
 def tariff_in_force(*, on: date) -> Tariff:
@@ -29,3 +40,305 @@ def tariff_in_force(*, on: date) -> Tariff:
 def support_plus_capacity(*, on: date) -> int:
     """How many Support+ subscriptions may run at once, per the tariff in force on ``on``."""
     return tariff_in_force(on=on).support_plus_capacity
+
+
+# --- planning a posting ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What posting ``logged`` minutes would do; shared by ``quote`` and ``record_usage``."""
+
+    status: SupportStatus
+    tariff: Tariff
+    logged: int
+    charged: int
+    draws: list[tuple[CreditGrant, int]] = field(default_factory=list)
+    billable: int = 0
+    free: int = 0
+    rate: Decimal = Decimal("0.00")
+    half_fare: bool = False
+
+    @property
+    def credit(self) -> int:
+        return sum(minutes for _, minutes in self.draws)
+
+    @property
+    def amount(self) -> Decimal:
+        return line_amount(self.billable, self.rate)
+
+
+def _fmt(day: date) -> str:
+    return f"{day:%d.%m.%Y}"
+
+
+def _check_input(customer, activity, minutes, performed_on, contact) -> None:
+    if not isinstance(customer, Customer) or customer.pk is None:
+        raise ValidationError(_("Choose an existing customer."))
+    if activity not in Activity.values:
+        raise ValidationError(_("Unknown activity “%(activity)s”.") % {"activity": activity})
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise ValidationError(_("Give the minutes as a whole number."))
+    if minutes <= 0:
+        raise ValidationError(_("The minutes must be more than 0."))
+    if minutes > MAX_MINUTES:
+        raise ValidationError(
+            _("At most %(max)s minutes can be logged at once; split longer work.")
+            % {"max": MAX_MINUTES}
+        )
+    if not isinstance(performed_on, date) or isinstance(performed_on, datetime):
+        raise ValidationError(_("The day of the work must be a date."))
+    if performed_on > timezone.localdate():
+        raise ValidationError(_("Work cannot be logged for a day in the future."))
+    if contact is not None and (
+        not isinstance(contact, Contact) or contact.customer_id != customer.pk
+    ):
+        raise ValidationError(_("The contact is not a contact of this customer."))
+
+
+def _check_first_install(customer: Customer, on: date) -> None:
+    """R9: the first installation is free only during a licence's first rental period."""
+    earlier = RentalPeriod.objects.filter(licence=OuterRef("licence"), start__lt=OuterRef("start"))
+    first_period_now = (
+        RentalPeriod.objects.filter(
+            licence__customer=customer,
+            licence__kind=LicenceKind.RENTAL,
+            start__lte=on,
+            end__gte=on,
+        )
+        .filter(~Exists(earlier))
+        .exists()
+    )
+    if not first_period_now:
+        raise ValidationError(
+            _(
+                "A first installation is free only during the first rental period of a"
+                " licence; log this work as support instead."
+            )
+        )
+
+
+def _coverable_grants(customer_id: int, status: SupportStatus, activity: str, contact, on: date):
+    """The grants that may pay for this work, in the order of R8, with what is left."""
+    registered = status.is_registered(contact)
+    if activity == Activity.SUPPORT:
+        sources = [GrantSource.LICENCE] + ([GrantSource.SUPPORT_PLUS] if registered else [])
+    elif activity in (Activity.DATA_CHECK, Activity.TRAINING) and registered:
+        sources = [GrantSource.LICENCE, GrantSource.SUPPORT_PLUS]
+    else:
+        return []
+    grants = (
+        CreditGrant.objects.filter(
+            customer_id=customer_id,
+            source__in=sources,
+            valid_from__lte=on,
+            valid_to__gte=on,
+        )
+        .annotate(used=Coalesce(Sum("draws__minutes"), Value(0), output_field=IntegerField()))
+        .order_by("valid_to", "source", "id")  # "licence" sorts before "support_plus"
+    )
+    return [(grant, grant.minutes - grant.used) for grant in grants]
+
+
+def plan_usage(
+    *,
+    customer: Customer,
+    activity: str,
+    minutes: int,
+    performed_on: date,
+    work_ref: str | None = None,
+    contact: Contact | None = None,
+) -> Plan:
+    """Decide, without writing, what ``minutes`` of ``activity`` would cost (R1–R9)."""
+    _check_input(customer, activity, minutes, performed_on, contact)
+    status = support_status(customer=customer, on=performed_on)
+    if not status.eligible:
+        raise ValidationError(
+            _("No support can be charged for %(customer)s on %(day)s. %(reason)s")
+            % {"customer": customer.name, "day": _fmt(performed_on), "reason": status.reason}
+        )
+    if activity == Activity.FIRST_INSTALL:
+        _check_first_install(customer, performed_on)
+    tariff = tariff_in_force(on=performed_on)
+
+    before = 0
+    if work_ref:
+        before = (
+            Usage.objects.filter(customer=customer, work_ref=work_ref, activity=activity).aggregate(
+                total=Sum("logged_minutes")
+            )["total"]
+            or 0
+        )
+    unit = tariff.unit_minutes
+    charged = charged_minutes(before + minutes, unit) - charged_minutes(before, unit)
+
+    if activity in FREE_ACTIVITIES:
+        return Plan(status=status, tariff=tariff, logged=minutes, charged=charged, free=charged)
+    taken, billable = allocate(
+        charged, _coverable_grants(customer.pk, status, activity, contact, performed_on)
+    )
+    half_fare = activity == Activity.SUPPORT and status.half_fare is not None
+    return Plan(
+        status=status,
+        tariff=tariff,
+        logged=minutes,
+        charged=charged,
+        draws=taken,
+        billable=billable,
+        rate=tariff.hourly_rate(activity, half_fare=half_fare),
+        half_fare=half_fare,
+    )
+
+
+# --- credit and work ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreditBucket:
+    grant_id: int
+    source: str
+    label: str
+    granted: int
+    used: int
+    valid_from: date
+    valid_to: date
+
+    @property
+    def remaining(self) -> int:
+        return max(self.granted - self.used, 0)
+
+    @property
+    def registered_only(self) -> bool:
+        """Support+ minutes serve only the registered persons (R7)."""
+        return self.source == GrantSource.SUPPORT_PLUS
+
+
+@dataclass(frozen=True)
+class CreditBalance:
+    on: date
+    buckets: list[CreditBucket]
+
+    @property
+    def granted(self) -> int:
+        return sum(b.granted for b in self.buckets)
+
+    @property
+    def used(self) -> int:
+        return sum(b.used for b in self.buckets)
+
+    @property
+    def remaining(self) -> int:
+        return sum(b.remaining for b in self.buckets)
+
+    @property
+    def valid_to(self) -> date | None:
+        """The last day any of today's credit can be used (for the credit statement, R10)."""
+        return max((b.valid_to for b in self.buckets if b.remaining), default=None)
+
+
+def credit_balance(*, customer, on: date) -> CreditBalance:
+    """The credit buckets valid on ``on`` (R3, R7): granted, used, remaining; one query."""
+    grants = (
+        CreditGrant.objects.filter(customer=customer, valid_from__lte=on, valid_to__gte=on)
+        .annotate(used=Coalesce(Sum("draws__minutes"), Value(0), output_field=IntegerField()))
+        .order_by("valid_to", "source", "id")
+    )
+    return CreditBalance(
+        on=on,
+        buckets=[
+            CreditBucket(
+                grant_id=g.pk,
+                source=g.source,
+                label=g.get_source_display(),
+                granted=g.minutes,
+                used=g.used,
+                valid_from=g.valid_from,
+                valid_to=g.valid_to,
+            )
+            for g in grants
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class WorkSummary:
+    work_ref: str
+    logged_minutes: int
+    charged_minutes: int
+    credit_minutes: int
+    billable_minutes: int
+    free_minutes: int
+    amount: Decimal
+
+    def __post_init__(self) -> None:
+        if self.charged_minutes != self.credit_minutes + self.billable_minutes + self.free_minutes:
+            raise ValueError("charged minutes must be credit + billable + free")
+
+
+def work_summary(*, customer, work_ref: str) -> WorkSummary:
+    """Totals of one case (``work_ref``) over all its usages and reversals; one query."""
+    totals = Usage.objects.filter(customer=customer, work_ref=work_ref).aggregate(
+        logged=Coalesce(Sum("logged_minutes"), 0),
+        charged=Coalesce(Sum("charged_minutes"), 0),
+        credit=Coalesce(Sum("credit_minutes"), 0),
+        billable=Coalesce(Sum("billable_minutes"), 0),
+        free=Coalesce(Sum("free_minutes"), 0),
+        amount=Coalesce(Sum("amount"), Value(Decimal("0.00")), output_field=DecimalField()),
+    )
+    return WorkSummary(
+        work_ref=work_ref,
+        logged_minutes=totals["logged"],
+        charged_minutes=totals["charged"],
+        credit_minutes=totals["credit"],
+        billable_minutes=totals["billable"],
+        free_minutes=totals["free"],
+        amount=round_money(Decimal(totals["amount"])),
+    )
+
+
+@dataclass(frozen=True)
+class Quote:
+    activity: str
+    logged_minutes: int
+    charged_minutes: int
+    credit_minutes: int
+    billable_minutes: int
+    free_minutes: int
+    rate: Decimal
+    amount: Decimal
+    half_fare: bool
+
+
+def quote(
+    *,
+    customer,
+    activity: str,
+    minutes: int,
+    on: date,
+    contact=None,
+    work_ref: str | None = None,
+) -> Quote:
+    """What ``minutes`` of ``activity`` would cost the customer on ``on``; writes nothing.
+
+    With ``work_ref`` the minutes are added to that case (R5 rounding on its total).
+    Raises ``ValidationError`` where :func:`billing.services.record_usage` would refuse.
+    """
+    plan = plan_usage(
+        customer=customer,
+        activity=activity,
+        minutes=minutes,
+        performed_on=on,
+        work_ref=work_ref,
+        contact=contact,
+    )
+    return Quote(
+        activity=activity,
+        logged_minutes=plan.logged,
+        charged_minutes=plan.charged,
+        credit_minutes=plan.credit,
+        billable_minutes=plan.billable,
+        free_minutes=plan.free,
+        rate=plan.rate,
+        amount=plan.amount,
+        half_fare=plan.half_fare,
+    )

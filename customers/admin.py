@@ -12,6 +12,7 @@ from .models import (
     Customer,
     HalfFareSubscription,
     Licence,
+    LicenceKind,
     Module,
     RentalPeriod,
     SupportPlusRegistration,
@@ -27,11 +28,17 @@ class ContactInline(admin.TabularInline):
 
 
 class LicenceInline(admin.TabularInline):
+    """Licences are listed here and edited on their own page (modules, periods)."""
+
     model = Licence
     extra = 0
     fields = ["kind", "variant"]
+    readonly_fields = ["kind", "variant"]
     show_change_link = True
     can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Customer)
@@ -53,12 +60,22 @@ class ModuleAdmin(admin.ModelAdmin):
     list_filter = ["is_main"]
     search_fields = ["code", "name"]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a module would silently change the licences (and their credit) that had it.
+        return False
+
 
 class RentalPeriodFormSet(BaseInlineFormSet):
     """Checks the periods entered together against each other (the model checks the rest)."""
 
     def clean(self) -> None:
         super().clean()
+        if self.instance.kind != LicenceKind.RENTAL and any(
+            form.cleaned_data and not form.cleaned_data.get("DELETE") for form in self.forms
+        ):
+            raise ValidationError(
+                _("Only a rental licence has rental periods; this is a purchase licence.")
+            )
         spans = []
         for form in self.forms:
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):

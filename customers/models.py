@@ -6,6 +6,8 @@ other rows or other apps (overlaps under a lock, Support+ capacity) live in the 
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -81,7 +83,7 @@ class Customer(models.Model):
         if (
             self.country in {"CH", "LI"}
             and self.postcode
-            and not (len(self.postcode) == 4 and self.postcode.isdigit())
+            and not re.fullmatch(r"[0-9]{4}", self.postcode)
         ):
             raise ValidationError(
                 {"postcode": _("A Swiss postcode has four digits, for example 3011.")}
@@ -202,16 +204,18 @@ class RentalPeriod(models.Model):
         return f"{self.start:%d.%m.%Y}–{self.end:%d.%m.%Y}"
 
     def clean(self) -> None:
-        if self.licence_id is None:
+        try:
+            licence = self.licence  # also the unsaved licence of an admin "add" page
+        except Licence.DoesNotExist:
             return
-        if self.licence.kind != LicenceKind.RENTAL:
+        if licence.kind != LicenceKind.RENTAL:
             raise ValidationError(
                 _("Only a rental licence has rental periods; this is a purchase licence.")
             )
-        if self.start and self.end and self.end >= self.start:
+        if licence.pk and self.start and self.end and self.end >= self.start:
             overlapping = (
                 RentalPeriod.objects.filter(
-                    licence_id=self.licence_id, start__lte=self.end, end__gte=self.start
+                    licence_id=licence.pk, start__lte=self.end, end__gte=self.start
                 )
                 .exclude(pk=self.pk)
                 .order_by("start")

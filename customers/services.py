@@ -10,14 +10,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Max
 from django.db.models.functions import Cast
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from .hooks import support_plus_capacity
 from .locks import advisory_lock
 from .models import (
     SUPPORT_PLUS_VARIANTS,
@@ -39,6 +38,13 @@ def _require_date(value, label: str) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise ValidationError(_("%(field)s must be a date.") % {"field": label})
     return value
+
+
+def _require_saved(obj, model, message: str):
+    """An existing row of ``model``; anything else (None, another model, unsaved) is refused."""
+    if not isinstance(obj, model) or obj.pk is None:
+        raise ValidationError(message)
+    return obj
 
 
 def _require_span(start, end) -> tuple[date, date]:
@@ -94,13 +100,20 @@ def customer_create(
         phone=_text(phone, _("The phone number")),
     )
     customer.full_clean()
-    customer.save()
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError as exc:  # another desk took the same number a moment ago
+        raise ValidationError(
+            _("The customer number %(number)s is already taken.") % {"number": customer.number}
+        ) from exc
     return customer
 
 
 @transaction.atomic
 def contact_create(*, customer: Customer, name: str, email: str = "", phone: str = "") -> Contact:
     """Add a contact person to a customer."""
+    _require_saved(customer, Customer, _("Choose an existing customer."))
     contact = Contact(
         customer=customer,
         name=_text(name, _("The name")),
@@ -117,6 +130,7 @@ def licence_create(
     *, customer: Customer, variant: str, modules: list[str], kind: str = "rental"
 ) -> Licence:
     """Create a licence with its modules (codes such as ``["COFI", "SAL"]``)."""
+    _require_saved(customer, Customer, _("Choose an existing customer."))
     if isinstance(modules, str) or not isinstance(modules, Sequence):
         raise ValidationError(_("Give the modules as a list of module codes."))
     codes = [str(code).strip().upper() for code in modules]
@@ -142,6 +156,7 @@ def rental_period_create(
     *, licence: Licence, start: date, end: date, annual_rent: Decimal
 ) -> RentalPeriod:
     """Add a rental period to a rental licence; periods of one licence never overlap."""
+    _require_saved(licence, Licence, _("Choose an existing licence."))
     start, end = _require_span(start, end)
     if isinstance(annual_rent, float | bool) or not isinstance(annual_rent, Decimal | int | str):
         raise ValidationError(_("Give the annual rent as an exact amount, for example 480.00."))
@@ -156,6 +171,7 @@ def rental_period_create(
 @transaction.atomic
 def half_fare_subscribe(*, customer: Customer, start: date, end: date) -> HalfFareSubscription:
     """Record a half-fare subscription; subscriptions of one customer never overlap."""
+    _require_saved(customer, Customer, _("Choose an existing customer."))
     start, end = _require_span(start, end)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     subscription = HalfFareSubscription(customer=customer, start=start, end=end)
@@ -182,13 +198,15 @@ def support_plus_check(
     the capacity of the tariff in force must not be reached. A subscription lasts at most
     one year. Writes nothing; :func:`support_plus_subscribe` calls it under a lock.
     """
+    _require_saved(customer, Customer, _("Choose an existing customer."))
     start, end = _require_span(start, end)
     if end >= _one_year_after(start):
         raise ValidationError(_("A Support+ subscription lasts at most one year."))
-    registered = list(registered or [])
+    if not isinstance(registered, list | tuple):
+        raise ValidationError(_("Give the registered persons as a list of contacts."))
     if not registered:
         raise ValidationError(_("Register at least one person for Support+."))
-    if any(not isinstance(c, Contact) for c in registered):
+    if any(not isinstance(c, Contact) or c.pk is None for c in registered):
         raise ValidationError(_("Registered persons must be contacts of the customer."))
     if len({c.pk for c in registered}) != len(registered):
         raise ValidationError(_("Each person can be registered only once."))
@@ -219,9 +237,8 @@ def support_plus_check(
             _("The customer already has a Support+ subscription from %(start)s to %(end)s.")
             % {"start": f"{clash.start:%d.%m.%Y}", "end": f"{clash.end:%d.%m.%Y}"}
         )
-    capacity = import_string(settings.SUPPORT_PLUS_CAPACITY)(on=start)
-    taken = SupportPlusSubscription.objects.filter(start__lte=end, end__gte=start).count()
-    if taken >= capacity:
+    capacity = support_plus_capacity(on=start)
+    if _most_running_at_once(start, end) >= capacity:
         raise ValidationError(
             _(
                 "Support+ is full: all %(capacity)s places are taken for this period."
@@ -229,6 +246,18 @@ def support_plus_check(
             )
             % {"capacity": capacity}
         )
+
+
+def _most_running_at_once(start: date, end: date) -> int:
+    """The most Support+ subscriptions running on any one day of ``start``–``end``."""
+    spans = list(
+        SupportPlusSubscription.objects.filter(start__lte=end, end__gte=start).values_list(
+            "start", "end"
+        )
+    )
+    # The count can only rise on a day some subscription starts (or on ``start`` itself).
+    days = {start} | {s for s, _e in spans if s > start}
+    return max((sum(1 for s, e in spans if s <= day <= e) for day in days), default=0)
 
 
 @transaction.atomic
@@ -240,6 +269,7 @@ def support_plus_subscribe(
     The rules are those of :func:`support_plus_check`. The capacity counts across all
     customers, so every Support+ subscription is serialised by one lock.
     """
+    _require_saved(customer, Customer, _("Choose an existing customer."))
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     advisory_lock("customers.support_plus_capacity")
     support_plus_check(customer=customer, start=start, end=end, registered=registered)

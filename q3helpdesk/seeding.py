@@ -217,11 +217,14 @@ def seed_scale(n: int, today: date, seed: int = 2024) -> int:
     main_codes = [c for c, m in modules.items() if m.is_main]
     other_codes = [c for c, m in modules.items() if not m.is_main]
     tariff = tariff_in_force(on=today)
+    # Every generated subscription runs on ``today``; count conservatively every existing
+    # one that could overlap it, so the tariff's capacity is never exceeded.
     support_plus_free = (
         tariff.support_plus_capacity
-        - SupportPlusSubscription.objects.filter(start__lte=today, end__gte=today).count()
+        - SupportPlusSubscription.objects.filter(
+            end__gte=_plus_year(today, -1), start__lte=_plus_year(today, 1)
+        ).count()
     )
-    year_start = date(today.year, 1, 1)
 
     added = 0
     with transaction.atomic():
@@ -255,42 +258,36 @@ def seed_scale(n: int, today: date, seed: int = 2024) -> int:
                     periods.append(
                         RentalPeriod(licence=licence, start=start, end=end, annual_rent=rent)
                     )
-                current = any(s <= today <= e for s, e, _ in plan["periods"])
-                half_fare = current and rng.random() < 0.15
+                current = next((s for s, e, _ in plan["periods"] if s <= today <= e), None)
+                if current is None:
+                    continue
+                # Subscriptions run with the current rental period, so that the rules of the
+                # services (R7: profi/premium and half-fare on the start day) hold.
+                span = {"start": current, "end": _plus_year(current) - timedelta(days=1)}
+                half_fare = rng.random() < 0.15
                 if half_fare:
-                    half_fares.append(
-                        HalfFareSubscription(
-                            customer=customer,
-                            start=year_start,
-                            end=_plus_year(year_start) - timedelta(days=1),
-                        )
-                    )
+                    half_fares.append(HalfFareSubscription(customer=customer, **span))
                 if (
-                    current
-                    and licence.variant in (LicenceVariant.PROFI, LicenceVariant.PREMIUM)
+                    licence.variant in (LicenceVariant.PROFI, LicenceVariant.PREMIUM)
                     and support_plus_free > 0
                     and rng.random() < 0.25
                 ):
                     persons = plan["contacts"][: 2 if half_fare else 1]
-                    plus_plans.append((customer, persons))
+                    plus_plans.append((customer, persons, span))
                     support_plus_free -= 1
             Link.objects.bulk_create(links)
             RentalPeriod.objects.bulk_create(periods)
             HalfFareSubscription.objects.bulk_create(half_fares)
             subscriptions = SupportPlusSubscription.objects.bulk_create(
                 [
-                    SupportPlusSubscription(
-                        customer=customer,
-                        start=year_start,
-                        end=_plus_year(year_start) - timedelta(days=1),
-                    )
-                    for customer, _ in plus_plans
+                    SupportPlusSubscription(customer=customer, **span)
+                    for customer, _, span in plus_plans
                 ]
             )
             SupportPlusRegistration.objects.bulk_create(
                 [
                     SupportPlusRegistration(subscription=sub, contact=contact, position=pos)
-                    for sub, (_, persons) in zip(subscriptions, plus_plans, strict=True)
+                    for sub, (_, persons, _) in zip(subscriptions, plus_plans, strict=True)
                     for pos, contact in enumerate(persons, start=1)
                 ]
             )

@@ -176,11 +176,6 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
-# --- Wiring between apps ---------------------------------------------------------------
-# customers may not import billing (customers <- billing <- cases); the Support+ capacity
-# lives in billing's tariff, so the project tells customers where to read it.
-SUPPORT_PLUS_CAPACITY = "billing.selectors.support_plus_capacity"
-
 # --- Security (production) -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

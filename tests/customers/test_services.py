@@ -82,6 +82,7 @@ def test_customer_stores_the_structured_swiss_address():
         ({"name": "X", "email": "not-an-address"}, "valid email"),
         ({"name": "X", "postcode": "30111"}, "four digits"),
         ({"name": "X", "postcode": "Bern"}, "four digits"),
+        ({"name": "X", "postcode": "٣٠١١"}, "four digits"),  # Arabic-Indic digits
         ({"name": "X", "country": "Switzerland"}, "two-letter"),
         ({"name": "X", "language": "it"}, "not a valid choice"),
         ({"name": "X", "number": "0123"}, "4 to 10 digits"),
@@ -347,9 +348,76 @@ def test_support_plus_capacity_comes_from_the_tariff():
             customer=third[0], start=JAN1, end=DEC31, registered=third[1]
         )
     assert SupportPlusSubscription.objects.count() == 2
-    # A subscription of a past year does not take a place.
     Tariff.objects.update(support_plus_capacity=3)
     services.support_plus_subscribe(customer=third[0], start=JAN1, end=DEC31, registered=third[1])
+
+
+def test_support_plus_capacity_counts_subscriptions_running_at_the_same_time():
+    Tariff.objects.update(support_plus_capacity=2)
+    h1, h2, full_year, extra = (_plus_customer() for _ in range(4))
+    services.support_plus_subscribe(
+        customer=h1[0], start=JAN1, end=date(2026, 6, 30), registered=h1[1]
+    )
+    services.support_plus_subscribe(
+        customer=h2[0], start=date(2026, 7, 1), end=DEC31, registered=h2[1]
+    )
+    # Never more than two at once: the two halves and the full year.
+    services.support_plus_subscribe(
+        customer=full_year[0], start=JAN1, end=DEC31, registered=full_year[1]
+    )
+    with pytest.raises(ValidationError, match="Support\\+ is full"):
+        services.support_plus_subscribe(
+            customer=extra[0], start=date(2026, 9, 1), end=date(2026, 9, 30), registered=extra[1]
+        )
+    assert SupportPlusSubscription.objects.count() == 3
+
+
+def test_support_plus_of_a_past_year_does_not_take_a_place():
+    Tariff.objects.update(support_plus_capacity=1)
+    old, new = _plus_customer(), _plus_customer()
+    for customer, _ in (old,):
+        licence = customer.licences.get()
+        services.rental_period_create(
+            licence=licence, start=date(2025, 1, 1), end=date(2025, 12, 31), annual_rent=Decimal(1)
+        )
+    services.support_plus_subscribe(
+        customer=old[0], start=date(2025, 1, 1), end=date(2025, 12, 31), registered=old[1]
+    )
+    services.support_plus_subscribe(customer=new[0], start=JAN1, end=DEC31, registered=new[1])
+    assert SupportPlusSubscription.objects.count() == 2
+
+
+def test_services_refuse_missing_unsaved_or_wrong_objects():
+    customer = CustomerFactory()
+    licence = LicenceFactory(customer=customer)
+    unsaved_licence = Licence(customer=customer, variant="profi")
+    for wrong in (None, customer, unsaved_licence, "1"):
+        with pytest.raises(ValidationError, match="Choose an existing licence"):
+            services.rental_period_create(
+                licence=wrong, start=JAN1, end=DEC31, annual_rent=Decimal(1)
+            )
+    for wrong in (None, licence, CustomerFactory.build()):
+        with pytest.raises(ValidationError, match="Choose an existing customer"):
+            services.half_fare_subscribe(customer=wrong, start=JAN1, end=DEC31)
+        with pytest.raises(ValidationError, match="Choose an existing customer"):
+            services.contact_create(customer=wrong, name="Anna")
+        with pytest.raises(ValidationError, match="Choose an existing customer"):
+            services.licence_create(customer=wrong, variant="profi", modules=["COFI"])
+    assert RentalPeriod.objects.count() == 0
+    assert HalfFareSubscription.objects.count() == 0
+
+
+@pytest.mark.parametrize("registered", ["single", "number", "unsaved"])
+def test_support_plus_refuses_persons_that_are_not_a_list_of_saved_contacts(registered):
+    customer, contacts = _plus_customer()
+    value = {
+        "single": contacts[0],
+        "number": 5,
+        "unsaved": [ContactFactory.build(customer=customer)],
+    }[registered]
+    with pytest.raises(ValidationError, match=r"registered persons|must be contacts"):
+        services.support_plus_subscribe(customer=customer, start=JAN1, end=DEC31, registered=value)
+    assert SupportPlusSubscription.objects.count() == 0
 
 
 @pytest.mark.parametrize(

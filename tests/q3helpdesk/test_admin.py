@@ -195,3 +195,55 @@ def test_support_plus_added_in_the_admin_follows_the_rules(client, admin_user):
         ).status_code
         == 200
     )
+
+
+def test_purchase_licence_added_with_a_rental_period_is_refused(client, admin_user):
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory()
+    client.force_login(admin_user)
+    data = {
+        "customer": customer.pk,
+        "kind": "purchase",
+        "variant": "profi",
+        "modules": [],
+        "rental_periods-TOTAL_FORMS": "1",
+        "rental_periods-INITIAL_FORMS": "0",
+        "rental_periods-MIN_NUM_FORMS": "0",
+        "rental_periods-MAX_NUM_FORMS": "1000",
+        "rental_periods-0-start": "2026-01-01",
+        "rental_periods-0-end": "2026-12-31",
+        "rental_periods-0-annual_rent": "480.00",
+    }
+    from customers.models import Module
+
+    data["modules"] = [Module.objects.get(code="COFI").pk]
+    response = client.post("/admin/customers/licence/add/", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "this is a purchase licence" in response.content.decode()
+    assert Licence.objects.count() == 0 and RentalPeriod.objects.count() == 0
+
+
+def test_licences_are_not_added_from_the_customer_page_and_modules_not_deleted(client, admin_user):
+    from customers.models import Module
+
+    licence = LicenceFactory()
+    client.force_login(admin_user)
+    html = client.get(f"/admin/customers/customer/{licence.customer_id}/change/").content.decode()
+    assert "licences-TOTAL_FORMS" in html
+    assert 'id="licences-empty"' not in html  # no blank row to add a licence without modules
+    module = Module.objects.get(code="COFI")
+    assert client.get(f"/admin/customers/module/{module.pk}/delete/").status_code == 403
+    assert Module.objects.filter(code="COFI").exists()
+
+
+def test_a_tariff_used_for_credit_can_no_longer_be_changed(client, admin_user):
+    rental_customer(variant="profi")  # its rental period draws a grant from the tariff
+    tariff = Tariff.objects.get()
+    client.force_login(admin_user)
+    form = _tariff_form(valid_from="2024-01-01", rate_support="1.00")
+    response = client.post(f"/admin/billing/tariff/{tariff.pk}/change/", form)
+    assert response.status_code == 403
+    tariff.refresh_from_db()
+    assert tariff.rate_support == 175
+    assert client.get(f"/admin/billing/tariff/{tariff.pk}/change/").status_code == 200  # view

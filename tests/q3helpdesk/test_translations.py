@@ -48,5 +48,5 @@ def test_service_errors_reach_the_user_in_french():
     from tests.factories import CustomerFactory
 
     with translation.override("fr"), pytest.raises(ValidationError) as exc:
-        licence_create(customer=CustomerFactory.build(), variant="profi", modules=["XYZ"])
+        licence_create(customer=CustomerFactory(), variant="profi", modules=["XYZ"])
     assert exc.value.messages == ["Code(s) de module inconnu(s) : XYZ."]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from billing.services import grants_sync_all
 from q3helpdesk import seeding
 
 
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         if scale:
             generated = seeding.seed_scale(scale, today)
             self.stdout.write(f"Generated customers added: {generated} (of {scale} requested).")
+        grants = grants_sync_all()
+        self.stdout.write(f"Credit grants derived: {grants}.")
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: demo):"))
         for username, role in users:
             self.stdout.write(f"  {username:<10} {role}")

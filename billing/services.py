@@ -1,0 +1,335 @@
+"""Writes of the billing app: credit grants and the usage ledger (DESIGN §1 R1–R9, R12).
+
+The desk reports work through :func:`record_usage`; a correction is
+:func:`usage_reverse`. Grants are derived from the customer model by the ``grant_sync_*``
+services, which the signal handlers in ``billing.signals`` call whenever a rental period,
+licence or Support+ subscription changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Q, Sum
+from django.utils.translation import gettext as _
+
+from customers.models import (
+    Contact,
+    Customer,
+    Licence,
+    LicenceKind,
+    RentalPeriod,
+    SupportPlusSubscription,
+)
+
+from .models import CreditGrant, GrantSource, Tariff, Usage, UsageDraw
+from .rules import allocate, charged_minutes, line_amount
+from .selectors import plan_usage, tariff_in_force
+
+# --- credit grants --------------------------------------------------------------------
+
+
+def _tariff_or_none(on: date) -> Tariff | None:
+    try:
+        return tariff_in_force(on=on)
+    except ValidationError:
+        return None  # before the first tariff there is no credit
+
+
+def _licence_grant_minutes(period: RentalPeriod, main_modules: int) -> tuple[int, Tariff] | None:
+    """Minutes a rental period grants (R3), from the tariff in force at its start."""
+    if period.licence.kind != LicenceKind.RENTAL:
+        return None
+    tariff = _tariff_or_none(period.start)
+    if tariff is None or period.annual_rent < tariff.credit_threshold:
+        return None
+    return tariff.credit_minutes(period.licence.variant, main_modules), tariff
+
+
+def _apply_grant(existing: CreditGrant | None, wanted: dict | None, **source) -> CreditGrant | None:
+    if wanted is None:
+        if existing is None:
+            return None
+        if existing.draws.exists():
+            # Credit was used already: keep the grant (the ledger points to it) but empty it.
+            existing.minutes = 0
+            existing.save(update_fields=["minutes", "updated_at"])
+            return existing
+        existing.delete()
+        return None
+    if existing is None:
+        return CreditGrant.objects.create(**source, **wanted)
+    changed = [name for name, value in wanted.items() if getattr(existing, name) != value]
+    if changed:
+        for name in changed:
+            setattr(existing, name, wanted[name])
+        existing.save(update_fields=[*changed, "updated_at"])
+    return existing
+
+
+@transaction.atomic
+def grant_sync_for_period(*, period: RentalPeriod) -> CreditGrant | None:
+    """Create, update or remove the licence credit grant of one rental period."""
+    period = RentalPeriod.objects.select_related("licence").get(pk=period.pk)
+    main_modules = period.licence.modules.filter(is_main=True).count()
+    result = _licence_grant_minutes(period, main_modules)
+    wanted = None
+    if result is not None:
+        minutes, tariff = result
+        wanted = {
+            "customer_id": period.licence.customer_id,
+            "valid_from": period.start,
+            "valid_to": period.end,
+            "minutes": minutes,
+            "tariff": tariff,
+        }
+    existing = CreditGrant.objects.filter(rental_period=period).first()
+    return _apply_grant(existing, wanted, source=GrantSource.LICENCE, rental_period=period)
+
+
+@transaction.atomic
+def grant_sync_for_licence(*, licence: Licence) -> None:
+    """Re-derive the grants of every rental period of a licence (variant or modules changed)."""
+    for period in RentalPeriod.objects.filter(licence=licence):
+        grant_sync_for_period(period=period)
+
+
+@transaction.atomic
+def grant_sync_for_support_plus(*, subscription: SupportPlusSubscription) -> CreditGrant | None:
+    """Create or update the extra credit of a Support+ subscription (R7)."""
+    tariff = _tariff_or_none(subscription.start)
+    wanted = None
+    if tariff is not None:
+        wanted = {
+            "customer_id": subscription.customer_id,
+            "valid_from": subscription.start,
+            "valid_to": subscription.end,
+            "minutes": tariff.support_plus_extra_minutes,
+            "tariff": tariff,
+        }
+    existing = CreditGrant.objects.filter(support_plus=subscription).first()
+    return _apply_grant(
+        existing, wanted, source=GrantSource.SUPPORT_PLUS, support_plus=subscription
+    )
+
+
+@transaction.atomic
+def grants_sync_all(*, customers=None) -> int:
+    """Derive every missing grant in bulk (after bulk imports); returns how many were added.
+
+    Existing grants are left as they are; use the ``grant_sync_*`` services for changes.
+    """
+    tariffs: dict[date, Tariff | None] = {}
+
+    def tariff_on(day: date) -> Tariff | None:
+        if day not in tariffs:
+            tariffs[day] = _tariff_or_none(day)
+        return tariffs[day]
+
+    periods = (
+        RentalPeriod.objects.filter(licence__kind=LicenceKind.RENTAL, credit_grant__isnull=True)
+        .select_related("licence")
+        .annotate(main_modules=Count("licence__modules", filter=Q(licence__modules__is_main=True)))
+    )
+    subscriptions = SupportPlusSubscription.objects.filter(credit_grant__isnull=True)
+    if customers is not None:
+        periods = periods.filter(licence__customer__in=customers)
+        subscriptions = subscriptions.filter(customer__in=customers)
+    new = []
+    for period in periods.iterator(chunk_size=2000):
+        tariff = tariff_on(period.start)
+        if tariff is None or period.annual_rent < tariff.credit_threshold:
+            continue
+        new.append(
+            CreditGrant(
+                customer_id=period.licence.customer_id,
+                source=GrantSource.LICENCE,
+                rental_period=period,
+                valid_from=period.start,
+                valid_to=period.end,
+                minutes=tariff.credit_minutes(period.licence.variant, period.main_modules),
+                tariff=tariff,
+            )
+        )
+    for subscription in subscriptions:
+        tariff = tariff_on(subscription.start)
+        if tariff is None:
+            continue
+        new.append(
+            CreditGrant(
+                customer_id=subscription.customer_id,
+                source=GrantSource.SUPPORT_PLUS,
+                support_plus=subscription,
+                valid_from=subscription.start,
+                valid_to=subscription.end,
+                minutes=tariff.support_plus_extra_minutes,
+                tariff=tariff,
+            )
+        )
+    CreditGrant.objects.bulk_create(new, batch_size=2000)
+    return len(new)
+
+
+# --- the ledger -----------------------------------------------------------------------
+
+
+def _check_work_ref(work_ref) -> str:
+    if not isinstance(work_ref, str) or not work_ref.strip():
+        raise ValidationError(_("Every usage needs the reference of its case."))
+    work_ref = work_ref.strip()
+    if len(work_ref) > 64:
+        raise ValidationError(_("A case reference has at most 64 characters."))
+    return work_ref
+
+
+@transaction.atomic
+def record_usage(
+    *,
+    customer: Customer,
+    activity: str,
+    minutes: int,
+    performed_on: date,
+    work_ref: str,
+    contact: Contact | None = None,
+    label: str = "",
+    performed_by=None,
+) -> Usage:
+    """Post work to the ledger: charged minutes (R5) drawn from credit (R8), the rest billable.
+
+    The customer's row is locked while posting, so two desks logging time at once can never
+    spend the same credit minute twice.
+    """
+    work_ref = _check_work_ref(work_ref)
+    if not isinstance(label, str) or len(label) > 200:
+        raise ValidationError(_("The label is text of at most 200 characters."))
+    if isinstance(customer, Customer) and customer.pk is not None:
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    plan = plan_usage(
+        customer=customer,
+        activity=activity,
+        minutes=minutes,
+        performed_on=performed_on,
+        work_ref=work_ref,
+        contact=contact,
+    )
+    usage = Usage.objects.create(
+        customer=customer,
+        activity=activity,
+        work_ref=work_ref,
+        performed_on=performed_on,
+        logged_minutes=plan.logged,
+        charged_minutes=plan.charged,
+        credit_minutes=plan.credit,
+        billable_minutes=plan.billable,
+        free_minutes=plan.free,
+        rate=plan.rate,
+        amount=plan.amount,
+        half_fare=plan.half_fare,
+        tariff=plan.tariff,
+        contact=contact,
+        label=label.strip(),
+        performed_by=performed_by,
+    )
+    UsageDraw.objects.bulk_create(
+        UsageDraw(usage=usage, grant=grant, minutes=taken) for grant, taken in plan.draws
+    )
+    return usage
+
+
+@transaction.atomic
+def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
+    """Post the reversal of ``usage`` (refused once it is invoiced).
+
+    The case's charged minutes are recomputed on its new total (R5); the minutes no longer
+    charged are withdrawn: billable minutes at the usage's rate first, then credit minutes go
+    back to the grants they came from (the usage's own first), then other billable minutes
+    of the case, then free minutes.
+    """
+    if not isinstance(usage, Usage) or usage.pk is None:
+        raise ValidationError(_("Choose an existing usage to reverse."))
+    if not isinstance(reason, str) or len(reason) > 200:
+        raise ValidationError(_("The reason is text of at most 200 characters."))
+    Customer.objects.select_for_update().get(pk=usage.customer_id)
+    usage = Usage.objects.select_related("tariff").get(pk=usage.pk)
+    if usage.is_reversal:
+        raise ValidationError(_("A reversal cannot be reversed; record the work again."))
+    if Usage.objects.filter(reverses=usage).exists():
+        raise ValidationError(_("This usage has already been reversed."))
+    if usage.invoiced_at is not None:
+        raise ValidationError(
+            _("This usage is on an issued invoice; cancel the invoice to correct it.")
+        )
+
+    bucket = Usage.objects.filter(
+        customer_id=usage.customer_id, work_ref=usage.work_ref, activity=usage.activity
+    )
+    before = bucket.aggregate(total=Sum("logged_minutes"))["total"] or 0
+    unit = usage.tariff.unit_minutes
+    need = charged_minutes(before, unit) - charged_minutes(before - usage.logged_minutes, unit)
+
+    sources = _withdrawal_sources(usage, bucket)
+    taken, rest = allocate(need, sources)
+    if rest:  # cannot happen while the ledger is consistent; never post a wrong reversal
+        raise ValidationError(
+            _("The ledger of this case is inconsistent; contact an administrator.")
+        )
+
+    billable = {key[1]: m for key, m in taken if key[0] == "billable"}
+    draws = [(key[1], m) for key, m in taken if key[0] == "grant"]
+    free = sum(m for key, m in taken if key[0] == "free")
+    reversal = Usage.objects.create(
+        customer_id=usage.customer_id,
+        activity=usage.activity,
+        work_ref=usage.work_ref,
+        performed_on=usage.performed_on,
+        logged_minutes=-usage.logged_minutes,
+        charged_minutes=-need,
+        credit_minutes=-sum(m for _, m in draws),
+        billable_minutes=-sum(billable.values()),
+        free_minutes=-free,
+        rate=usage.rate,
+        amount=-sum((line_amount(m, rate) for rate, m in billable.items()), Decimal("0.00")),
+        half_fare=usage.half_fare,
+        tariff=usage.tariff,
+        contact_id=usage.contact_id,
+        label=usage.label,
+        reverses=usage,
+        reason=reason.strip(),
+    )
+    UsageDraw.objects.bulk_create(
+        UsageDraw(usage=reversal, grant_id=grant_id, minutes=-m) for grant_id, m in draws
+    )
+    return reversal
+
+
+def _withdrawal_sources(usage: Usage, bucket) -> list[tuple[tuple, int]]:
+    """What the case can give back, in the order :func:`usage_reverse` takes it."""
+    billable = {
+        row["rate"]: (row["net"], row["last_id"])
+        for row in bucket.values("rate").annotate(net=Sum("billable_minutes"), last_id=Max("id"))
+    }
+    drawn = {
+        row["grant_id"]: (row["net"], row["last_id"])
+        for row in UsageDraw.objects.filter(usage__in=bucket)
+        .values("grant_id")
+        .annotate(net=Sum("minutes"), last_id=Max("usage_id"))
+    }
+    own_grants = list(usage.draws.values_list("grant_id", flat=True))
+
+    def most_recent_first(keys, table):
+        return sorted(keys, key=lambda key: table[key][1], reverse=True)
+
+    sources: list[tuple[tuple, int]] = []
+    if usage.rate in billable:
+        sources.append((("billable", usage.rate), billable[usage.rate][0]))
+    sources += [(("grant", g), drawn[g][0]) for g in own_grants]
+    other_grants = most_recent_first([g for g in drawn if g not in own_grants], drawn)
+    sources += [(("grant", g), drawn[g][0]) for g in other_grants]
+    other_rates = most_recent_first([r for r in billable if r != usage.rate], billable)
+    sources += [(("billable", r), billable[r][0]) for r in other_rates]
+    free = bucket.aggregate(net=Sum("free_minutes"))["net"] or 0
+    sources.append((("free", None), free))
+    return sources
