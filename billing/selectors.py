@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, Exists, IntegerField, OuterRef, Sum, Value
+from django.db.models import DecimalField, Exists, F, IntegerField, OuterRef, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -341,4 +341,34 @@ def quote(
         rate=plan.rate,
         amount=plan.amount,
         half_fare=plan.half_fare,
+    )
+
+
+# --- audit lists ----------------------------------------------------------------------
+
+
+def ledger_usages():
+    """Every usage with what its row shows, for the ledger page."""
+    return Usage.objects.select_related("customer", "contact")
+
+
+def ledger_totals(usages) -> dict:
+    """Sums of a (filtered) set of usages, in one query."""
+    return usages.order_by().aggregate(
+        logged=Coalesce(Sum("logged_minutes"), 0),
+        charged=Coalesce(Sum("charged_minutes"), 0),
+        credit=Coalesce(Sum("credit_minutes"), 0),
+        billable=Coalesce(Sum("billable_minutes"), 0),
+        free=Coalesce(Sum("free_minutes"), 0),
+        amount=Coalesce(Sum("amount"), Value(Decimal("0.00")), output_field=DecimalField()),
+    )
+
+
+def grants_with_use():
+    """Every credit grant with the minutes used and remaining."""
+    used = Coalesce(Sum("draws__minutes"), Value(0), output_field=IntegerField())
+    return (
+        CreditGrant.objects.select_related("customer")
+        .annotate(used=used)
+        .annotate(remaining=F("minutes") - F("used"))
     )

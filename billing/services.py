@@ -277,9 +277,12 @@ def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
             _("The ledger of this case is inconsistent; contact an administrator.")
         )
 
-    billable = {key[1]: m for key, m in taken if key[0] == "billable"}
-    draws = [(key[1], m) for key, m in taken if key[0] == "grant"]
-    free = sum(m for key, m in taken if key[0] == "free")
+    totals: dict[tuple, int] = {}
+    for key, minutes in taken:
+        totals[key] = totals.get(key, 0) + minutes
+    billable = {key[1]: m for key, m in totals.items() if key[0] == "billable"}
+    draws = [(key[1], m) for key, m in totals.items() if key[0] == "grant"]
+    free = sum(m for key, m in totals.items() if key[0] == "free")
     reversal = Usage.objects.create(
         customer_id=usage.customer_id,
         activity=usage.activity,
@@ -306,7 +309,12 @@ def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
 
 
 def _withdrawal_sources(usage: Usage, bucket) -> list[tuple[tuple, int]]:
-    """What the case can give back, in the order :func:`usage_reverse` takes it."""
+    """What the case can give back, in the order :func:`usage_reverse` takes it.
+
+    First what the usage itself brought (its billable minutes, its draws in the order it
+    made them, its free minutes), then what else the case holds, most recent first. A key
+    may appear twice (own part, then the rest); the caller adds the takings up per key.
+    """
     billable = {
         row["rate"]: (row["net"], row["last_id"])
         for row in bucket.values("rate").annotate(net=Sum("billable_minutes"), last_id=Max("id"))
@@ -317,19 +325,23 @@ def _withdrawal_sources(usage: Usage, bucket) -> list[tuple[tuple, int]]:
         .values("grant_id")
         .annotate(net=Sum("minutes"), last_id=Max("usage_id"))
     }
-    own_grants = list(usage.draws.values_list("grant_id", flat=True))
-
-    def most_recent_first(keys, table):
-        return sorted(keys, key=lambda key: table[key][1], reverse=True)
-
-    sources: list[tuple[tuple, int]] = []
-    if usage.rate in billable:
-        sources.append((("billable", usage.rate), billable[usage.rate][0]))
-    sources += [(("grant", g), drawn[g][0]) for g in own_grants]
-    other_grants = most_recent_first([g for g in drawn if g not in own_grants], drawn)
-    sources += [(("grant", g), drawn[g][0]) for g in other_grants]
-    other_rates = most_recent_first([r for r in billable if r != usage.rate], billable)
-    sources += [(("billable", r), billable[r][0]) for r in other_rates]
+    own_draws = list(usage.draws.order_by("id").values_list("grant_id", "minutes"))
     free = bucket.aggregate(net=Sum("free_minutes"))["net"] or 0
-    sources.append((("free", None), free))
+
+    own_billable = min(billable.get(usage.rate, (0, 0))[0], usage.billable_minutes)
+    own_grant = {g: min(drawn[g][0], m) for g, m in own_draws}
+    own_free = min(free, usage.free_minutes)
+
+    def most_recent_first(table):
+        return sorted(table, key=lambda key: table[key][1], reverse=True)
+
+    sources: list[tuple[tuple, int]] = [(("billable", usage.rate), own_billable)]
+    sources += [(("grant", g), m) for g, m in own_grant.items()]
+    sources.append((("free", None), own_free))
+    for rate in most_recent_first(billable):
+        rest = billable[rate][0] - (own_billable if rate == usage.rate else 0)
+        sources.append((("billable", rate), rest))
+    for grant_id in most_recent_first(drawn):
+        sources.append((("grant", grant_id), drawn[grant_id][0] - own_grant.get(grant_id, 0)))
+    sources.append((("free", None), free - own_free))
     return sources

@@ -45,11 +45,13 @@ _DESK_WRITES = [
 
 # Permissions per role. A later issue that adds models adds their permissions here and a
 # migration that calls sync_role_permissions() again.
+_AUDIT_LEDGER = ["billing.view_creditgrant", "billing.view_usage", "billing.view_usagedraw"]
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.INFOLINE: _READ_CUSTOMERS + _DESK_WRITES,
     Role.SUPPORT: _READ_CUSTOMERS + _DESK_WRITES,
-    Role.BILLING: _READ_CUSTOMERS,
-    Role.MANAGER: _READ_CUSTOMERS,
+    Role.BILLING: _READ_CUSTOMERS + _AUDIT_LEDGER,
+    Role.MANAGER: _READ_CUSTOMERS + _AUDIT_LEDGER,
 }
 
 
@@ -122,7 +124,8 @@ def sync_role_permissions(apps, schema_editor=None) -> None:
         wanted = []
         for code in codes:
             app_label, codename = code.split(".")
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            # A model created by a later migration is granted by the migration after it.
+            wanted += Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
             )
         group.permissions.set(wanted)

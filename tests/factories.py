@@ -105,3 +105,10 @@ def rental_customer(
     licence = LicenceFactory(customer=customer, variant=variant, modules=list(modules))
     RentalPeriodFactory(licence=licence, start=start, end=end, annual_rent=rent)
     return customer
+
+
+def support_plus(customer, persons, start=date(2026, 1, 1), end=date(2026, 12, 31)):
+    """A Support+ subscription through the service (so every R7 rule applies)."""
+    from customers.services import support_plus_subscribe
+
+    return support_plus_subscribe(customer=customer, start=start, end=end, registered=persons)

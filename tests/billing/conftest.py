@@ -1,0 +1,12 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+
+@pytest.fixture(autouse=True)
+def desk_today():
+    """Ledger tests work on 2026 and early 2027; "today" is fixed after them (no future work)."""
+    with time_machine.travel(datetime(2027, 3, 15, 10, 0, tzinfo=ZoneInfo("Europe/Zurich"))):
+        yield

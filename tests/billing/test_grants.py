@@ -1,0 +1,146 @@
+"""Credit grants (R3, R7) derived from the customer model as it changes."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billing.models import CreditGrant, GrantSource
+from billing.services import grants_sync_all, record_usage
+from customers.models import Module, RentalPeriod
+from customers.services import half_fare_subscribe, rental_period_create
+from tests.factories import (
+    ContactFactory,
+    LicenceFactory,
+    RentalPeriodFactory,
+    rental_customer,
+    support_plus,
+)
+
+pytestmark = pytest.mark.django_db
+
+R3 = [
+    ("standard", ["COFI"], 5),
+    ("standard", ["COFI", "SAL"], 10),
+    ("advanced", ["FAC"], 10),
+    ("advanced", ["FAC", "CRE"], 15),
+    ("profi", ["SAL"], 15),
+    ("profi", ["COFI", "SAL", "FAC"], 25),
+    ("premium", ["CRE", "DEB", "STK"], 25),  # one main module: the non-main ones do not count
+    ("premium", ["COFI", "SAL", "FAC", "CRE"], 35),
+]
+
+
+@pytest.mark.parametrize(("variant", "modules", "minutes"), R3)
+def test_each_cell_of_the_credit_table(variant, modules, minutes):
+    customer = rental_customer(variant=variant, modules=modules)
+    grant = CreditGrant.objects.get(customer=customer)
+    assert grant.minutes == minutes
+    assert (grant.source, grant.valid_from, grant.valid_to) == (
+        GrantSource.LICENCE,
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+    )
+
+
+@pytest.mark.parametrize(("rent", "granted"), [("99.95", False), ("100.00", True), ("0", False)])
+def test_credit_threshold_of_chf_100(rent, granted):
+    customer = rental_customer(rent=Decimal(rent))
+    assert CreditGrant.objects.filter(customer=customer).exists() is granted
+
+
+def test_one_grant_per_rental_period_valid_for_exactly_that_period():
+    customer = rental_customer(variant="profi", start=date(2025, 1, 1), end=date(2025, 12, 31))
+    licence = customer.licences.get()
+    rental_period_create(
+        licence=licence, start=date(2026, 1, 1), end=date(2026, 12, 31), annual_rent=Decimal(500)
+    )
+    spans = list(CreditGrant.objects.values_list("valid_from", "valid_to", "minutes"))
+    assert spans == [
+        (date(2025, 1, 1), date(2025, 12, 31), 15),
+        (date(2026, 1, 1), date(2026, 12, 31), 15),
+    ]
+
+
+def test_grant_follows_rent_modules_and_variant_changes():
+    customer = rental_customer(variant="standard", modules=["COFI"], rent=Decimal("480"))
+    licence = customer.licences.get()
+
+    def grant() -> int:
+        return CreditGrant.objects.get(customer=customer).minutes
+
+    licence.modules.add(Module.objects.get(code="SAL"))
+    assert grant() == 10
+    licence.variant = "premium"
+    licence.save()
+    assert grant() == 35
+    licence.modules.remove(Module.objects.get(code="COFI"))
+    assert grant() == 25
+
+    period = RentalPeriod.objects.get(licence=licence)
+    period.annual_rent = Decimal("99.00")
+    period.save()
+    assert not CreditGrant.objects.filter(customer=customer).exists()
+
+
+def test_lowered_rent_empties_a_grant_already_drawn_on_instead_of_deleting_it():
+    customer = rental_customer(variant="profi", modules=["COFI"])
+    record_usage(
+        customer=customer,
+        activity="support",
+        minutes=5,
+        performed_on=date(2026, 3, 1),
+        work_ref="C-1",
+    )
+    period = RentalPeriod.objects.get(licence__customer=customer)
+    period.annual_rent = Decimal("50.00")
+    period.save()
+    assert CreditGrant.objects.get(customer=customer).minutes == 0
+
+
+def test_support_plus_grants_120_minutes_for_its_year():
+    customer = rental_customer(variant="premium", rent=Decimal("2000"))
+    sub = support_plus(customer, [ContactFactory(customer=customer)])
+    grant = CreditGrant.objects.get(support_plus=sub)
+    assert (grant.minutes, grant.valid_from, grant.valid_to) == (
+        120,
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+    )
+
+
+def test_periods_before_the_first_tariff_grant_nothing():
+    customer = rental_customer(start=date(2023, 1, 1), end=date(2023, 12, 31))
+    assert not CreditGrant.objects.filter(customer=customer).exists()
+
+
+def test_purchase_licences_never_grant_credit():
+    licence = LicenceFactory(kind="purchase", variant="premium")
+    assert not CreditGrant.objects.filter(customer=licence.customer).exists()
+
+
+def test_sync_all_derives_grants_missing_after_bulk_inserts():
+    licence = LicenceFactory(variant="advanced", modules=["COFI", "SAL"])
+    RentalPeriod.objects.bulk_create(
+        [
+            RentalPeriod(
+                licence=licence,
+                start=date(2026, 1, 1),
+                end=date(2026, 12, 31),
+                annual_rent=Decimal("300"),
+            )
+        ]
+    )
+    customer = licence.customer
+    half_fare_subscribe(customer=customer, start=date(2026, 1, 1), end=date(2026, 12, 31))
+    assert not CreditGrant.objects.exists()
+    assert grants_sync_all() == 1
+    assert CreditGrant.objects.get().minutes == 15
+    assert grants_sync_all() == 0  # idempotent
+
+
+def test_deleting_an_unused_period_removes_its_grant():
+    period = RentalPeriodFactory()
+    assert CreditGrant.objects.count() == 1
+    period.delete()
+    assert CreditGrant.objects.count() == 0

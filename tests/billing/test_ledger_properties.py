@@ -1,0 +1,134 @@
+"""Property tests of the ledger on random sequences of postings and reversals.
+
+For every customer: charged = credit + billable + free; no grant below zero (nor above what
+it granted); each case and activity is charged exactly its logged total rounded up to the
+unit (R5); reversing the last posting restores every balance exactly.
+"""
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from billing.models import Activity, CreditGrant, Usage
+from billing.rules import charged_minutes
+from billing.services import record_usage, usage_reverse
+from customers.services import half_fare_subscribe
+from tests.factories import ContactFactory, rental_customer, support_plus
+
+START = date(2026, 1, 1)
+post_op = st.tuples(
+    st.just("post"),
+    # Few cases and activities, small and large minutes: postings share cases and interact
+    # through the rounding and the credit.
+    st.sampled_from([Activity.SUPPORT, Activity.SUPPORT, Activity.DATA_CHECK, *Activity.values]),
+    st.one_of(st.integers(min_value=1, max_value=12), st.integers(min_value=1, max_value=180)),
+    st.sampled_from(["C-1", "C-2"]),
+    st.integers(min_value=0, max_value=364),
+    st.booleans(),  # for the registered Support+ person?
+)
+reverse_op = st.tuples(st.just("reverse"), st.integers(min_value=0, max_value=10_000))
+operations = st.lists(st.one_of(post_op, post_op, reverse_op), min_size=1, max_size=20)
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+class LedgerProperties(TestCase):
+    def _customer(self, half_fare: bool):
+        customer = rental_customer(
+            variant="premium", modules=["COFI", "SAL"], rent=Decimal("1500.00")
+        )
+        anna, ben = ContactFactory(customer=customer), ContactFactory(customer=customer)
+        if half_fare:
+            half_fare_subscribe(customer=customer, start=START, end=date(2026, 12, 31))
+        support_plus(customer, [anna])
+        return customer, anna, ben
+
+    def _run(self, customer, anna, ben, ops):
+        for op in ops:
+            if op[0] == "post":
+                _, activity, minutes, ref, offset, registered = op
+                record_usage(
+                    customer=customer,
+                    activity=activity,
+                    minutes=minutes,
+                    performed_on=START + timedelta(days=offset),
+                    work_ref=ref,
+                    contact=anna if registered else ben,
+                )
+            else:
+                open_usages = list(
+                    Usage.objects.filter(
+                        customer=customer, reverses__isnull=True, reversal__isnull=True
+                    ).order_by("id")
+                )
+                if open_usages:
+                    usage_reverse(usage=open_usages[op[1] % len(open_usages)])
+            self._check_invariants(customer)
+
+    def _check_invariants(self, customer):
+        usages = list(Usage.objects.filter(customer=customer))
+        for u in usages:
+            assert u.charged_minutes == u.credit_minutes + u.billable_minutes + u.free_minutes
+            drawn = sum(d.minutes for d in u.draws.all())
+            assert drawn == u.credit_minutes
+        for grant in CreditGrant.objects.filter(customer=customer):
+            used = grant.draws.aggregate(total=Sum("minutes"))["total"] or 0
+            assert 0 <= used <= grant.minutes, (grant, used)
+        buckets = defaultdict(lambda: [0, 0, 0, 0, 0])
+        for u in usages:
+            b = buckets[(u.work_ref, u.activity)]
+            b[0] += u.logged_minutes
+            b[1] += u.charged_minutes
+            b[2] += u.credit_minutes
+            b[3] += u.billable_minutes
+            b[4] += u.free_minutes
+        for (_, _activity), (logged, charged, credit, billable, free) in buckets.items():
+            assert charged == charged_minutes(logged, 5)
+            assert min(credit, billable, free) >= 0
+
+    @SETTINGS
+    @given(ops=operations, half_fare=st.booleans())
+    def test_invariants_hold_after_every_posting_and_reversal(self, ops, half_fare):
+        customer, anna, ben = self._customer(half_fare)
+        self._run(customer, anna, ben, ops)
+
+    @SETTINGS
+    @given(ops=operations, last=post_op)
+    def test_reversing_the_last_posting_restores_every_balance(self, ops, last):
+        customer, anna, ben = self._customer(half_fare=False)
+        self._run(customer, anna, ben, ops)
+
+        def snapshot():
+            grants = {
+                g.pk: g.draws.aggregate(total=Sum("minutes"))["total"] or 0
+                for g in CreditGrant.objects.filter(customer=customer)
+            }
+            totals = Usage.objects.filter(customer=customer).aggregate(
+                charged=Sum("charged_minutes"),
+                credit=Sum("credit_minutes"),
+                billable=Sum("billable_minutes"),
+                free=Sum("free_minutes"),
+                amount=Sum("amount"),
+            )
+            return grants, {k: v or 0 for k, v in totals.items()}
+
+        before = snapshot()
+        _, activity, minutes, ref, offset, registered = last
+        usage = record_usage(
+            customer=customer,
+            activity=activity,
+            minutes=minutes,
+            performed_on=START + timedelta(days=offset),
+            work_ref=ref,
+            contact=anna if registered else ben,
+        )
+        usage_reverse(usage=usage)
+        assert snapshot() == before
