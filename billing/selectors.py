@@ -292,7 +292,7 @@ def work_summary(*, customer, work_ref: str) -> WorkSummary:
         credit_minutes=totals["credit"],
         billable_minutes=totals["billable"],
         free_minutes=totals["free"],
-        amount=round_money(Decimal(totals["amount"])),
+        amount=round_money(Decimal(str(totals["amount"]))),
     )
 
 
@@ -353,8 +353,8 @@ def ledger_usages():
 
 
 def ledger_totals(usages) -> dict:
-    """Sums of a (filtered) set of usages, in one query."""
-    return usages.order_by().aggregate(
+    """Sums of a (filtered) set of usages, in one query (the amount to the centime)."""
+    totals = usages.order_by().aggregate(
         logged=Coalesce(Sum("logged_minutes"), 0),
         charged=Coalesce(Sum("charged_minutes"), 0),
         credit=Coalesce(Sum("credit_minutes"), 0),
@@ -362,6 +362,9 @@ def ledger_totals(usages) -> dict:
         free=Coalesce(Sum("free_minutes"), 0),
         amount=Coalesce(Sum("amount"), Value(Decimal("0.00")), output_field=DecimalField()),
     )
+    # SQLite sums decimals as floating point; round back to the centime.
+    totals["amount"] = round_money(Decimal(str(totals["amount"])))
+    return totals
 
 
 def grants_with_use():

@@ -7,10 +7,8 @@ from .models import CreditGrant, Usage
 
 
 class UsageTable(BaseTable):
-    customer = tables.Column(
-        verbose_name=_("customer"), order_by=("customer__number",), linkify=False
-    )
-    reverses = tables.Column(verbose_name=_("reverses"), empty_values=(None,), default="")
+    customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__number",))
+    reverses = tables.Column(verbose_name=_("Reversal"), empty_values=(None,), default="")
 
     class Meta(BaseTable.Meta):
         model = Usage
@@ -44,9 +42,9 @@ class UsageTable(BaseTable):
 
 
 class CreditGrantTable(BaseTable):
-    customer = tables.Column(verbose_name=_("customer"), order_by=("customer__number",))
-    used = tables.Column(verbose_name=_("used minutes"), orderable=True)
-    remaining = tables.Column(verbose_name=_("remaining minutes"), orderable=True)
+    customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__number",))
+    used = tables.Column(verbose_name=_("Used minutes"), orderable=True)
+    remaining = tables.Column(verbose_name=_("Remaining minutes"), orderable=True)
 
     class Meta(BaseTable.Meta):
         model = CreditGrant

@@ -39,6 +39,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Generated customers added: {generated} (of {scale} requested).")
         grants = grants_sync_all()
         self.stdout.write(f"Credit grants derived: {grants}.")
+        self.stdout.write(f"Demo work posted to the ledger: {seeding.seed_usages(today)}.")
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: demo):"))
         for username, role in users:
             self.stdout.write(f"  {username:<10} {role}")
