@@ -1,1 +1,166 @@
-"""Cases, time entries, callbacks and support e-mails arrive with the Infoline desk."""
+"""Cases (calls, e-mails, sessions) with their time entries.
+
+Time is charged by billing: each time entry is a usage of the ledger with the case's
+reference as ``work_ref``; removing an entry posts the reversal, the entry stays visible.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import Activity
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone (Infoline)")
+    EMAIL = "email", _("E-mail")
+    REMOTE = "remote", _("Training / remote session")
+    SUPPORT_PLUS = "support_plus", _("Support+ direct line")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting for customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+ACTIVE_STATUSES = (CaseStatus.OPEN, CaseStatus.WAITING)
+
+
+class CaseKind(models.TextChoices):
+    CASE = "case", _("Support case")
+    LEAD = "lead", _("Rental-switch lead")
+
+
+class Case(models.Model):
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("customer"),
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("contact"),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=CaseKind.choices, default=CaseKind.CASE
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN
+    )
+    support_plus = models.BooleanField(
+        _("Support+"),
+        default=False,
+        help_text=_("Opened for a registered Support+ person: handled first."),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned to"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    bug_reference = models.CharField(_("bug reference"), max_length=64, blank=True)
+    verified_bug_at = models.DateTimeField(_("software error verified"), null=True, blank=True)
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-support_plus", "-created_at"]
+        indexes = [
+            models.Index(fields=["-support_plus", "-created_at"], name="case_default_order_idx"),
+            models.Index(fields=["status", "-support_plus", "-created_at"], name="case_status_idx"),
+            models.Index(fields=["customer", "-created_at"], name="case_customer_idx"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
+            models.Index(fields=["channel", "-created_at"], name="case_channel_idx"),
+            models.Index(fields=["created_at"], name="case_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        """The case's reference; billing groups the case's time under it (``work_ref``)."""
+        return f"C-{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class TimeEntry(models.Model):
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="time_entries", verbose_name=_("case")
+    )
+    usage = models.OneToOneField(
+        "billing.Usage",
+        on_delete=models.PROTECT,
+        related_name="time_entry",
+        verbose_name=_("usage"),
+    )
+    reversal = models.OneToOneField(
+        "billing.Usage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reversal"),
+    )
+    activity = models.CharField(_("activity"), max_length=16, choices=Activity.choices)
+    minutes = models.PositiveIntegerField(_("minutes"))
+    performed_on = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("logged by"),
+    )
+    created_at = models.DateTimeField(_("logged"), auto_now_add=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("removed by"),
+    )
+
+    class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        ordering = ["performed_on", "id"]
+        indexes = [models.Index(fields=["case", "performed_on"], name="timeentry_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} {self.minutes} min"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.reversal_id is not None

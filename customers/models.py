@@ -7,6 +7,7 @@ other rows or other apps (overlaps under a lock, Support+ capacity) live in the 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -15,6 +16,27 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
+
+
+def search_key(text: str) -> str:
+    """Text as the lookup compares it: lower case, without accents (Müller → muller)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+class NameKeyed(models.Model):
+    """Keeps ``name_key``, the name as the caller lookup compares it (see search_key)."""
+
+    name_key = models.CharField(max_length=140, blank=True, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.name_key = search_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
 
 
 class Language(models.TextChoices):
@@ -46,7 +68,7 @@ country_validator = RegexValidator(
 )
 
 
-class Customer(models.Model):
+class Customer(NameKeyed):
     number = models.CharField(
         _("customer number"), max_length=10, unique=True, validators=[customer_number_validator]
     )
@@ -90,7 +112,7 @@ class Customer(models.Model):
             )
 
 
-class Contact(models.Model):
+class Contact(NameKeyed):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
     )

@@ -46,12 +46,19 @@ _DESK_WRITES = [
 # Permissions per role. A later issue that adds models adds their permissions here and a
 # migration that calls sync_role_permissions() again.
 _AUDIT_LEDGER = ["billing.view_creditgrant", "billing.view_usage", "billing.view_usagedraw"]
+_READ_CASES = ["cases.view_case", "cases.view_timeentry"]
+_WORK_CASES = [
+    "cases.add_case",
+    "cases.change_case",
+    "cases.add_timeentry",
+    "cases.change_timeentry",
+]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.INFOLINE: _READ_CUSTOMERS + _DESK_WRITES,
-    Role.SUPPORT: _READ_CUSTOMERS + _DESK_WRITES,
-    Role.BILLING: _READ_CUSTOMERS + _AUDIT_LEDGER,
-    Role.MANAGER: _READ_CUSTOMERS + _AUDIT_LEDGER,
+    Role.INFOLINE: _READ_CUSTOMERS + _DESK_WRITES + _READ_CASES + _WORK_CASES,
+    Role.SUPPORT: _READ_CUSTOMERS + _DESK_WRITES + _READ_CASES + _WORK_CASES,
+    Role.BILLING: _READ_CUSTOMERS + _AUDIT_LEDGER + _READ_CASES,
+    Role.MANAGER: _READ_CUSTOMERS + _AUDIT_LEDGER + _READ_CASES,
 }
 
 

@@ -35,6 +35,7 @@ from customers.models import (
     RentalPeriod,
     SupportPlusRegistration,
     SupportPlusSubscription,
+    search_key,
 )
 from customers.selectors import support_status
 
@@ -368,6 +369,7 @@ def _plan_customer(rng, number, main_codes, other_codes, today) -> dict:
     customer = Customer(
         number=number,
         name=name,
+        name_key=search_key(name),
         street=rng.choice(demo_data.STREETS_FR if fr else demo_data.STREETS_DE),
         house_number=str(rng.randint(1, 120)),
         postcode=place.postcode,
@@ -384,6 +386,7 @@ def _plan_customer(rng, number, main_codes, other_codes, today) -> dict:
         contacts.append(
             Contact(
                 name=f"{first} {last}",
+                name_key=search_key(f"{first} {last}"),
                 email=f"{_slug(first)}@{domain}",
                 phone=_mobile(rng) if rng.random() < 0.5 else _phone(rng, place.area_code),
             )

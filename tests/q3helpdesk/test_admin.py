@@ -247,3 +247,17 @@ def test_a_tariff_used_for_credit_can_no_longer_be_changed(client, admin_user):
     tariff.refresh_from_db()
     assert tariff.rate_support == 175
     assert client.get(f"/admin/billing/tariff/{tariff.pk}/change/").status_code == 200  # view
+
+
+def test_role_groups_have_exactly_their_permissions():
+    from django.contrib.auth.models import Group
+
+    from q3helpdesk.roles import ROLE_PERMISSIONS
+
+    for role, codes in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=role.value)
+        granted = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
+        assert granted == set(codes), role

@@ -1,0 +1,191 @@
+"""Writes of the desk: cases and their time entries (R1, R2, R5–R9 through billing)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Activity
+from billing.services import record_usage, usage_reverse
+from customers.models import Contact, Customer
+from customers.selectors import support_status
+
+from .models import ACTIVE_STATUSES, Case, CaseKind, CaseStatus, Channel, TimeEntry
+
+# Which status may follow which (a closed case stays closed; a resolved one may reopen).
+TRANSITIONS = {
+    CaseStatus.OPEN: {CaseStatus.WAITING, CaseStatus.RESOLVED, CaseStatus.CLOSED},
+    CaseStatus.WAITING: {CaseStatus.OPEN, CaseStatus.RESOLVED, CaseStatus.CLOSED},
+    CaseStatus.RESOLVED: {CaseStatus.OPEN, CaseStatus.CLOSED},
+    CaseStatus.CLOSED: set(),
+}
+
+
+def _text(value, label: str, max_length: int, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(_("%(field)s must be text.") % {"field": label})
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(_("%(field)s is required.") % {"field": label})
+    if len(value) > max_length:
+        raise ValidationError(
+            _("%(field)s has at most %(max)s characters.") % {"field": label, "max": max_length}
+        )
+    return value
+
+
+@transaction.atomic
+def case_create(
+    *,
+    customer: Customer,
+    channel: str,
+    subject: str,
+    description: str = "",
+    contact: Contact | None = None,
+    kind: str = CaseKind.CASE,
+    created_by=None,
+    assignee=None,
+) -> Case:
+    """Open a case (or record a rental-switch lead) for a customer.
+
+    A support case needs a current rental licence today (R1); without one only a lead can
+    be recorded. The Support+ line is for registered Support+ persons, whose cases are
+    marked so that they are handled first (R7).
+    """
+    if not isinstance(customer, Customer) or customer.pk is None:
+        raise ValidationError(_("Choose an existing customer."))
+    if channel not in Channel.values:
+        raise ValidationError(_("Choose a channel."))
+    if kind not in CaseKind.values:
+        raise ValidationError(_("Choose whether this is a support case or a lead."))
+    if contact is not None and (
+        not isinstance(contact, Contact) or contact.customer_id != customer.pk
+    ):
+        raise ValidationError(_("The contact is not a contact of this customer."))
+    subject = _text(subject, _("The subject"), 200, required=True)
+    description = _text(description, _("The description"), 10_000)
+
+    status = support_status(customer=customer, on=timezone.localdate())
+    if kind == CaseKind.CASE and not status.eligible:
+        raise ValidationError(
+            _("Support cannot be given: %(reason)s Record a rental-switch lead instead.")
+            % {"reason": status.reason}
+        )
+    registered = status.is_registered(contact)
+    if channel == Channel.SUPPORT_PLUS and not registered:
+        raise ValidationError(
+            _("The Support+ direct line is for the registered persons of a Support+ subscription.")
+        )
+    return Case.objects.create(
+        customer=customer,
+        contact=contact,
+        kind=kind,
+        channel=channel,
+        subject=subject,
+        description=description,
+        support_plus=registered and kind == CaseKind.CASE,
+        created_by=created_by,
+        assignee=assignee,
+    )
+
+
+@transaction.atomic
+def case_set_status(*, case: Case, status: str) -> Case:
+    """Move a case along open → waiting for customer → resolved → closed."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if status not in CaseStatus.values:
+        raise ValidationError(_("Unknown status."))
+    if status == case.status:
+        return case
+    if status not in TRANSITIONS[CaseStatus(case.status)]:
+        raise ValidationError(
+            _("A case that is “%(current)s” cannot become “%(new)s”.")
+            % {"current": case.get_status_display(), "new": CaseStatus(status).label}
+        )
+    case.status = status
+    if status == CaseStatus.RESOLVED:
+        case.resolved_at = timezone.now()
+    elif status == CaseStatus.OPEN:
+        case.resolved_at = None
+    case.save(update_fields=["status", "resolved_at", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee) -> Case:
+    """Give a case to a member of the desk (or to nobody with ``assignee=None``)."""
+    if assignee is not None and not (assignee.is_active and assignee.has_perm("cases.change_case")):
+        raise ValidationError(_("Cases can only be assigned to members of the desk."))
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    case.assignee = assignee
+    case.save(update_fields=["assignee", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_mark_verified_bug(*, case: Case, bug_reference: str) -> Case:
+    """Mark the case as a software error verified by Q3: its later time is free (R9)."""
+    bug_reference = _text(bug_reference, _("The bug reference"), 64, required=True)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    case.bug_reference = bug_reference
+    case.verified_bug_at = case.verified_bug_at or timezone.now()
+    case.save(update_fields=["bug_reference", "verified_bug_at", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def time_entry_add(
+    *,
+    case: Case,
+    activity: str,
+    minutes: int,
+    performed_on: date,
+    note: str = "",
+    created_by=None,
+) -> TimeEntry:
+    """Log time on a case: billing charges it (``record_usage``) under the case reference."""
+    case = Case.objects.select_related("customer", "contact").get(pk=case.pk)
+    if case.kind != CaseKind.CASE:
+        raise ValidationError(_("A rental-switch lead is never charged: no time can be logged."))
+    if case.status not in ACTIVE_STATUSES:
+        raise ValidationError(_("Reopen the case before logging more time."))
+    note = _text(note, _("The note"), 200)
+    if case.verified_bug_at is not None and activity in Activity.values:
+        activity = Activity.VERIFIED_BUG  # the case is a verified software error: free
+    usage = record_usage(
+        customer=case.customer,
+        activity=activity,
+        minutes=minutes,
+        performed_on=performed_on,
+        work_ref=case.reference,
+        contact=case.contact,
+        label=case.subject[:200],
+        performed_by=created_by,
+    )
+    return TimeEntry.objects.create(
+        case=case,
+        usage=usage,
+        activity=activity,
+        minutes=minutes,
+        performed_on=performed_on,
+        note=note,
+        created_by=created_by,
+    )
+
+
+@transaction.atomic
+def time_entry_remove(*, entry: TimeEntry, removed_by=None, reason: str = "") -> TimeEntry:
+    """Take a time entry back: billing posts the reversal (refused once invoiced)."""
+    entry = TimeEntry.objects.select_for_update().select_related("usage").get(pk=entry.pk)
+    if entry.reversal_id is not None:
+        raise ValidationError(_("This time entry has already been removed."))
+    entry.reversal = usage_reverse(usage=entry.usage, reason=reason)
+    entry.removed_by = removed_by
+    entry.save(update_fields=["reversal", "removed_by"])
+    return entry
