@@ -117,7 +117,10 @@ class Tariff(models.Model):
         for cell in self.credit_allowances.all():
             if cell.variant == variant and cell.several_main_modules == several:
                 return cell.minutes
-        raise LookupError(f"tariff {self.pk} has no credit cell for {variant}/{several}")
+        raise ValidationError(
+            _("The tariff from %(day)s has no credit for this licence; complete its table.")
+            % {"day": f"{self.valid_from:%d.%m.%Y}"}
+        )
 
 
 class CreditAllowance(models.Model):
@@ -202,6 +205,8 @@ class CreditGrant(models.Model):
         ordering = ["customer", "valid_to", "source"]
         indexes = [
             models.Index(fields=["customer", "valid_from", "valid_to"], name="grant_validity_idx"),
+            models.Index(fields=["valid_to", "valid_from"], name="grant_valid_to_idx"),
+            models.Index(fields=["source", "valid_to"], name="grant_source_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -334,7 +339,10 @@ class Usage(models.Model):
 
 
 class UsageDraw(models.Model):
-    """Minutes a usage took from (positive) or gave back to (negative) a credit grant."""
+    """Minutes a usage took from (positive) or gave back to (negative) a credit grant.
+
+    Part of the append-only ledger, like :class:`Usage`.
+    """
 
     usage = models.ForeignKey(
         Usage, on_delete=models.PROTECT, related_name="draws", verbose_name=_("usage")
@@ -343,6 +351,8 @@ class UsageDraw(models.Model):
         CreditGrant, on_delete=models.PROTECT, related_name="draws", verbose_name=_("grant")
     )
     minutes = models.IntegerField(_("minutes"))
+
+    objects = UsageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("credit draw")
@@ -354,3 +364,11 @@ class UsageDraw(models.Model):
 
     def __str__(self) -> str:
         return f"{self.minutes:+d} min"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("A usage cannot be changed; post a reversal instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("The usage ledger is append-only; post a reversal instead."))

@@ -38,6 +38,18 @@ def line_amount(minutes: int, hourly_rate: Decimal) -> Decimal:
     return round_money(Decimal(minutes) * hourly_rate / 60)
 
 
+def amount_step(billable_before: int, billable: int, hourly_rate: Decimal) -> Decimal:
+    """What adding ``billable`` minutes to a case's ``billable_before`` (at one rate) costs.
+
+    The case is billed on its total (R12: minutes × rate / 60, rounded once), so each
+    posting carries the difference of the rounded totals and the postings of a case always
+    add up to the amount of its total — never a centime more or less.
+    """
+    return line_amount(billable_before + billable, hourly_rate) - line_amount(
+        billable_before, hourly_rate
+    )
+
+
 def allocate(
     need: int, available: list[tuple[object, int]]
 ) -> tuple[list[tuple[object, int]], int]:

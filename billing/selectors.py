@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, Exists, F, IntegerField, OuterRef, Sum, Value
+from django.db.models import DecimalField, Exists, F, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from customers.models import Contact, Customer, LicenceKind, RentalPeriod
 from customers.selectors import SupportStatus, support_status
 
 from .models import FREE_ACTIVITIES, Activity, CreditGrant, GrantSource, Tariff, Usage
-from .rules import allocate, charged_minutes, line_amount, round_money
+from .rules import allocate, amount_step, charged_minutes, round_money
 
 MAX_MINUTES = 720  # one posting covers at most a (long) working day
 
@@ -58,14 +58,11 @@ class Plan:
     free: int = 0
     rate: Decimal = Decimal("0.00")
     half_fare: bool = False
+    amount: Decimal = Decimal("0.00")
 
     @property
     def credit(self) -> int:
         return sum(minutes for _, minutes in self.draws)
-
-    @property
-    def amount(self) -> Decimal:
-        return line_amount(self.billable, self.rate)
 
 
 def _fmt(day: date) -> str:
@@ -91,7 +88,7 @@ def _check_input(customer, activity, minutes, performed_on, contact) -> None:
     if performed_on > timezone.localdate():
         raise ValidationError(_("Work cannot be logged for a day in the future."))
     if contact is not None and (
-        not isinstance(contact, Contact) or contact.customer_id != customer.pk
+        not isinstance(contact, Contact) or contact.pk is None or contact.customer_id != customer.pk
     ):
         raise ValidationError(_("The contact is not a contact of this customer."))
 
@@ -161,23 +158,27 @@ def plan_usage(
         _check_first_install(customer, performed_on)
     tariff = tariff_in_force(on=performed_on)
 
-    before = 0
+    half_fare = activity == Activity.SUPPORT and status.half_fare is not None
+    rate = tariff.hourly_rate(activity, half_fare=half_fare)
+    before = {"logged": 0, "charged": 0, "billable": 0}
     if work_ref:
-        before = (
-            Usage.objects.filter(customer=customer, work_ref=work_ref, activity=activity).aggregate(
-                total=Sum("logged_minutes")
-            )["total"]
-            or 0
+        before = Usage.objects.filter(
+            customer=customer, work_ref=work_ref, activity=activity
+        ).aggregate(
+            logged=Coalesce(Sum("logged_minutes"), 0),
+            charged=Coalesce(Sum("charged_minutes"), 0),
+            billable=Coalesce(Sum("billable_minutes", filter=Q(rate=rate)), 0),
         )
+    # R5 on the case's total; measured against what the case was actually charged so far,
+    # so that a change of the unit in a new tariff never recharges the earlier minutes.
     unit = tariff.unit_minutes
-    charged = charged_minutes(before + minutes, unit) - charged_minutes(before, unit)
+    charged = max(charged_minutes(before["logged"] + minutes, unit) - before["charged"], 0)
 
     if activity in FREE_ACTIVITIES:
         return Plan(status=status, tariff=tariff, logged=minutes, charged=charged, free=charged)
     taken, billable = allocate(
         charged, _coverable_grants(customer.pk, status, activity, contact, performed_on)
     )
-    half_fare = activity == Activity.SUPPORT and status.half_fare is not None
     return Plan(
         status=status,
         tariff=tariff,
@@ -185,8 +186,9 @@ def plan_usage(
         charged=charged,
         draws=taken,
         billable=billable,
-        rate=tariff.hourly_rate(activity, half_fare=half_fare),
+        rate=rate,
         half_fare=half_fare,
+        amount=amount_step(before["billable"], billable, rate),
     )
 
 
@@ -236,8 +238,20 @@ class CreditBalance:
         return max((b.valid_to for b in self.buckets if b.remaining), default=None)
 
 
+def _require_customer(customer) -> None:
+    if not isinstance(customer, Customer) or customer.pk is None:
+        raise ValidationError(_("Choose an existing customer."))
+
+
+def _require_day(on) -> None:
+    if not isinstance(on, date) or isinstance(on, datetime):
+        raise ValidationError(_("The day must be a date."))
+
+
 def credit_balance(*, customer, on: date) -> CreditBalance:
     """The credit buckets valid on ``on`` (R3, R7): granted, used, remaining; one query."""
+    _require_customer(customer)
+    _require_day(on)
     grants = (
         CreditGrant.objects.filter(customer=customer, valid_from__lte=on, valid_to__gte=on)
         .annotate(used=Coalesce(Sum("draws__minutes"), Value(0), output_field=IntegerField()))
@@ -277,6 +291,7 @@ class WorkSummary:
 
 def work_summary(*, customer, work_ref: str) -> WorkSummary:
     """Totals of one case (``work_ref``) over all its usages and reversals; one query."""
+    _require_customer(customer)
     totals = Usage.objects.filter(customer=customer, work_ref=work_ref).aggregate(
         logged=Coalesce(Sum("logged_minutes"), 0),
         charged=Coalesce(Sum("charged_minutes"), 0),

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
 
 from customers.models import (
@@ -26,7 +27,7 @@ from customers.models import (
 )
 
 from .models import CreditGrant, GrantSource, Tariff, Usage, UsageDraw
-from .rules import allocate, charged_minutes, line_amount
+from .rules import allocate, amount_step, charged_minutes
 from .selectors import plan_usage, tariff_in_force
 
 # --- credit grants --------------------------------------------------------------------
@@ -68,6 +69,62 @@ def _apply_grant(existing: CreditGrant | None, wanted: dict | None, **source) ->
             setattr(existing, name, wanted[name])
         existing.save(update_fields=[*changed, "updated_at"])
     return existing
+
+
+def check_credit_change(*, period=None, licence=None, main_module_count=None) -> None:
+    """Refuse a change of a rental period or licence that would take back used credit.
+
+    Registered with ``customers.hooks``; the models' ``clean()`` and the admin call it
+    before saving. ``period`` and ``licence`` carry the new, unsaved values.
+    """
+    changes = []
+    if period is not None and period.pk:
+        main = period.licence.modules.filter(is_main=True).count()
+        changes.append((period, main))
+    if licence is not None and licence.pk:
+        main = (
+            main_module_count
+            if main_module_count is not None
+            else licence.modules.filter(is_main=True).count()
+        )
+        for saved in RentalPeriod.objects.filter(licence_id=licence.pk):
+            saved.licence = licence
+            changes.append((saved, main))
+    for changed, main in changes:
+        grant = CreditGrant.objects.filter(rental_period_id=changed.pk).first()
+        if grant is None:
+            continue
+        usage = UsageDraw.objects.filter(grant=grant).aggregate(
+            used=Sum("minutes"), first=Min("usage__performed_on"), last=Max("usage__performed_on")
+        )
+        if not usage["used"]:
+            continue
+        result = _licence_grant_minutes(changed, main)
+        minutes = result[0] if result else 0
+        if changed.licence.customer_id != grant.customer_id:
+            raise ValidationError(
+                _(
+                    "Credit of this rental period is already used;"
+                    " it cannot move to another customer."
+                )
+            )
+        if minutes < usage["used"]:
+            raise ValidationError(
+                _(
+                    "%(used)s minutes of the credit of the period %(period)s are already used;"
+                    " after this change it would grant only %(minutes)s. Correct the usages"
+                    " first (reverse them), or leave the period as it is."
+                )
+                % {"used": usage["used"], "period": changed, "minutes": minutes}
+            )
+        if usage["first"] < changed.start or usage["last"] > changed.end:
+            raise ValidationError(
+                _(
+                    "Credit of this rental period was used between %(first)s and %(last)s;"
+                    " the period must still cover those days."
+                )
+                % {"first": f"{usage['first']:%d.%m.%Y}", "last": f"{usage['last']:%d.%m.%Y}"}
+            )
 
 
 @transaction.atomic
@@ -205,8 +262,10 @@ def record_usage(
     work_ref = _check_work_ref(work_ref)
     if not isinstance(label, str) or len(label) > 200:
         raise ValidationError(_("The label is text of at most 200 characters."))
+    if performed_by is not None and not isinstance(performed_by, get_user_model()):
+        raise ValidationError(_("The work must be recorded for a user of the desk."))
     if isinstance(customer, Customer) and customer.pk is not None:
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = Customer.objects.select_for_update().filter(pk=customer.pk).first()
     plan = plan_usage(
         customer=customer,
         activity=activity,
@@ -266,9 +325,10 @@ def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
     bucket = Usage.objects.filter(
         customer_id=usage.customer_id, work_ref=usage.work_ref, activity=usage.activity
     )
-    before = bucket.aggregate(total=Sum("logged_minutes"))["total"] or 0
+    totals = bucket.aggregate(logged=Sum("logged_minutes"), charged=Sum("charged_minutes"))
     unit = usage.tariff.unit_minutes
-    need = charged_minutes(before, unit) - charged_minutes(before - usage.logged_minutes, unit)
+    remaining = charged_minutes(totals["logged"] - usage.logged_minutes, unit)
+    need = max(totals["charged"] - remaining, 0)
 
     sources = _withdrawal_sources(usage, bucket)
     taken, rest = allocate(need, sources)
@@ -277,12 +337,16 @@ def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
             _("The ledger of this case is inconsistent; contact an administrator.")
         )
 
-    totals: dict[tuple, int] = {}
+    net_billable = {
+        row["rate"]: row["net"]
+        for row in bucket.values("rate").annotate(net=Sum("billable_minutes"))
+    }
+    by_key: dict[tuple, int] = {}
     for key, minutes in taken:
-        totals[key] = totals.get(key, 0) + minutes
-    billable = {key[1]: m for key, m in totals.items() if key[0] == "billable"}
-    draws = [(key[1], m) for key, m in totals.items() if key[0] == "grant"]
-    free = sum(m for key, m in totals.items() if key[0] == "free")
+        by_key[key] = by_key.get(key, 0) + minutes
+    billable = {key[1]: m for key, m in by_key.items() if key[0] == "billable"}
+    draws = [(key[1], m) for key, m in by_key.items() if key[0] == "grant"]
+    free = sum(m for key, m in by_key.items() if key[0] == "free")
     reversal = Usage.objects.create(
         customer_id=usage.customer_id,
         activity=usage.activity,
@@ -294,7 +358,10 @@ def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
         billable_minutes=-sum(billable.values()),
         free_minutes=-free,
         rate=usage.rate,
-        amount=-sum((line_amount(m, rate) for rate, m in billable.items()), Decimal("0.00")),
+        amount=sum(
+            (amount_step(net_billable[rate], -m, rate) for rate, m in billable.items()),
+            Decimal("0.00"),
+        ),
         half_fare=usage.half_fare,
         tariff=usage.tariff,
         contact_id=usage.contact_id,

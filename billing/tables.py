@@ -8,7 +8,9 @@ from .models import CreditGrant, Usage
 
 class UsageTable(BaseTable):
     customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__number",))
-    reverses = tables.Column(verbose_name=_("Reversal"), empty_values=(None,), default="")
+    reverses = tables.Column(
+        verbose_name=_("Reversal"), accessor="reverses_id", empty_values=(None,), default=""
+    )
 
     class Meta(BaseTable.Meta):
         model = Usage
@@ -29,7 +31,15 @@ class UsageTable(BaseTable):
             "label",
         ]
         order_by = ("-performed_on", "-id")
+        # Sorting is offered where an index serves it (date, customer, case, activity).
+        orderable_fields = ("performed_on", "customer", "work_ref", "activity")
         row_attrs = {"class": lambda record: "text-body-secondary" if record.reverses_id else ""}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, column in self.columns.columns.items():
+            if name not in self.Meta.orderable_fields:
+                column.column.orderable = False
 
     def render_customer(self, record) -> str:
         return f"{record.customer.number} {record.customer.name}"
@@ -37,8 +47,8 @@ class UsageTable(BaseTable):
     def value_customer(self, record) -> str:
         return record.customer.number
 
-    def render_reverses(self, record) -> str:
-        return _("reversal of #%(id)s") % {"id": record.reverses_id}
+    def render_reverses(self, value) -> str:
+        return _("reversal of #%(id)s") % {"id": value}
 
 
 class CreditGrantTable(BaseTable):

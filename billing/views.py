@@ -1,6 +1,7 @@
 """Read-only audit pages of the ledger (Billing and Manager roles, by permission)."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.http import Http404
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export.views import ExportMixin
@@ -16,6 +17,13 @@ class AuditListView(
     """A filterable, sortable, paginated list that exports to CSV (``?_export=csv``)."""
 
     raise_exception = False  # anonymous users go to the login page, others get 403
+    export_formats = ("csv",)
+
+    def render_to_response(self, context, **kwargs):
+        wanted = self.request.GET.get(self.export_trigger_param)
+        if wanted and wanted not in self.export_formats:
+            raise Http404("unknown export format")
+        return super().render_to_response(context, **kwargs)
 
 
 class LedgerView(AuditListView):

@@ -60,6 +60,10 @@ class ModuleAdmin(admin.ModelAdmin):
     list_filter = ["is_main"]
     search_fields = ["code", "name"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Whether a module is a main module decides past credit: fixed once it exists.
+        return ["code", "is_main"] if obj is not None else []
+
     def has_delete_permission(self, request, obj=None) -> bool:
         # Deleting a module would silently change the licences (and their credit) that had it.
         return False
@@ -96,8 +100,23 @@ class RentalPeriodInline(admin.TabularInline):
     fields = ["start", "end", "annual_rent"]
 
 
+class LicenceForm(forms.ModelForm):
+    class Meta:
+        model = Licence
+        fields = ["customer", "kind", "variant", "modules"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # The modules decide the credit column; the model's clean() (which runs next, with
+        # the new kind and variant) checks the credit with the modules chosen here.
+        if "modules" in cleaned:
+            self.instance.pending_main_modules = sum(1 for m in cleaned["modules"] if m.is_main)
+        return cleaned
+
+
 @admin.register(Licence)
 class LicenceAdmin(SimpleHistoryAdmin):
+    form = LicenceForm
     list_display = ["customer", "kind", "variant"]
     list_filter = ["kind", "variant", "modules"]
     search_fields = ["customer__number", "customer__name"]
@@ -114,6 +133,9 @@ class RentalPeriodAdmin(SimpleHistoryAdmin):
     search_fields = ["licence__customer__number", "licence__customer__name"]
     list_select_related = ["licence__customer"]
     raw_id_fields = ["licence"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["licence"] if obj is not None else []
 
 
 @admin.register(HalfFareSubscription)

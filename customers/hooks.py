@@ -23,3 +23,19 @@ def support_plus_capacity(*, on: date) -> int:
     if _support_plus_capacity is None:
         raise ValidationError(_("The Support+ capacity is not configured."))
     return _support_plus_capacity(on=on)
+
+
+_credit_change_checks: list[Callable[..., None]] = []
+
+
+def register_credit_change_check(check: Callable[..., None]) -> None:
+    """``check(period=..., licence=..., main_module_count=...)`` raises ValidationError when
+    a change would take away support credit that has already been used."""
+    if check not in _credit_change_checks:
+        _credit_change_checks.append(check)
+
+
+def check_credit_change(*, period=None, licence=None, main_module_count=None) -> None:
+    """Ask the apps above whether this change of a period or licence is still possible."""
+    for check in _credit_change_checks:
+        check(period=period, licence=licence, main_module_count=main_module_count)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from .hooks import check_credit_change
+
 
 def search_key(text: str) -> str:
     """Text as the lookup compares it: lower case, without accents (Müller → muller)."""
@@ -186,6 +188,11 @@ class Licence(models.Model):
             raise ValidationError(
                 {"kind": _("This licence has rental periods; it cannot become a purchase licence.")}
             )
+        if self.pk:
+            # An admin form sets pending_main_modules: the modules it is about to save.
+            check_credit_change(
+                licence=self, main_module_count=getattr(self, "pending_main_modules", None)
+            )
 
 
 class RentalPeriod(models.Model):
@@ -234,6 +241,8 @@ class RentalPeriod(models.Model):
             raise ValidationError(
                 _("Only a rental licence has rental periods; this is a purchase licence.")
             )
+        if self.pk and self.start and self.end and self.annual_rent is not None:
+            check_credit_change(period=self)
         if licence.pk and self.start and self.end and self.end >= self.start:
             overlapping = (
                 RentalPeriod.objects.filter(

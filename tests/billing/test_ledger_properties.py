@@ -15,10 +15,18 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from billing.models import Activity, CreditGrant, Usage
-from billing.rules import charged_minutes
+from billing.rules import charged_minutes, round_money
+from billing.selectors import credit_balance
 from billing.services import record_usage, usage_reverse
+from customers.selectors import support_status
 from customers.services import half_fare_subscribe
-from tests.factories import ContactFactory, rental_customer, support_plus
+from tests.factories import (
+    ContactFactory,
+    LicenceFactory,
+    RentalPeriodFactory,
+    rental_customer,
+    support_plus,
+)
 
 START = date(2026, 1, 1)
 post_op = st.tuples(
@@ -45,6 +53,11 @@ class LedgerProperties(TestCase):
         customer = rental_customer(
             variant="premium", modules=["COFI", "SAL"], rent=Decimal("1500.00")
         )
+        # A second licence whose credit expires mid-year: buckets of different validity.
+        older = LicenceFactory(customer=customer, variant="advanced", modules=["FAC"])
+        RentalPeriodFactory(
+            licence=older, start=date(2025, 7, 1), end=date(2026, 6, 30), annual_rent=Decimal(300)
+        )
         anna, ben = ContactFactory(customer=customer), ContactFactory(customer=customer)
         if half_fare:
             half_fare_subscribe(customer=customer, start=START, end=date(2026, 12, 31))
@@ -55,7 +68,7 @@ class LedgerProperties(TestCase):
         for op in ops:
             if op[0] == "post":
                 _, activity, minutes, ref, offset, registered = op
-                record_usage(
+                usage = record_usage(
                     customer=customer,
                     activity=activity,
                     minutes=minutes,
@@ -63,6 +76,7 @@ class LedgerProperties(TestCase):
                     work_ref=ref,
                     contact=anna if registered else ben,
                 )
+                self._check_nothing_billed_while_credit_remains(customer, usage)
             else:
                 open_usages = list(
                     Usage.objects.filter(
@@ -72,6 +86,25 @@ class LedgerProperties(TestCase):
                 if open_usages:
                     usage_reverse(usage=open_usages[op[1] % len(open_usages)])
             self._check_invariants(customer)
+
+    def _check_nothing_billed_while_credit_remains(self, customer, usage):
+        """R8: a posting is billable only once every bucket that covers it is empty.
+
+        The coverage is restated here from DESIGN R4/R7, independently of the code.
+        """
+        if usage.billable_minutes <= 0:
+            return
+        registered = support_status(customer=customer, on=usage.performed_on).is_registered(
+            usage.contact
+        )
+        covering = {
+            "support": {"licence", "support_plus"} if registered else {"licence"},
+            "data_check": {"licence", "support_plus"} if registered else set(),
+            "training": {"licence", "support_plus"} if registered else set(),
+        }.get(usage.activity, set())
+        balance = credit_balance(customer=customer, on=usage.performed_on)
+        left = [b for b in balance.buckets if b.source in covering and b.remaining]
+        assert left == [], (usage, left)
 
     def _check_invariants(self, customer):
         usages = list(Usage.objects.filter(customer=customer))
@@ -118,6 +151,8 @@ class LedgerProperties(TestCase):
                 free=Sum("free_minutes"),
                 amount=Sum("amount"),
             )
+            # SQLite sums decimals as floats: compare to the centime, as money is shown.
+            totals["amount"] = round_money(Decimal(str(totals["amount"] or 0)))
             return grants, {k: v or 0 for k, v in totals.items()}
 
         before = snapshot()

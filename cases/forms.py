@@ -1,0 +1,64 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import Activity
+from customers.models import Contact, Language
+
+from .models import CaseKind, CaseStatus, Channel
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=140)
+    street = forms.CharField(label=_("Street"), max_length=70, required=False)
+    house_number = forms.CharField(label=_("House number"), max_length=16, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=16, required=False)
+    city = forms.CharField(label=_("City"), max_length=35, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+
+
+class CaseForm(forms.Form):
+    contact = forms.ModelChoiceField(
+        label=_("Contact"), queryset=Contact.objects.none(), required=False
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=CaseKind.choices, initial=CaseKind.CASE, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = customer.contacts.order_by("name")
+
+
+class TimeEntryForm(forms.Form):
+    activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=720)
+    performed_on = forms.DateField(label=_("Date"), widget=DATE)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def clean_performed_on(self):
+        day = self.cleaned_data["performed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Work cannot be logged for a day in the future."))
+        return day
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=CaseStatus.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class VerifiedBugForm(forms.Form):
+    bug_reference = forms.CharField(label=_("Bug reference"), max_length=64)

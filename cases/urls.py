@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("lookup/", views.lookup, name="lookup"),
+    path("customers/new/", views.customer_new, name="customer_new"),
+    path("customers/<str:number>/", views.customer_detail, name="customer_detail"),
+    path("cases/", views.CaseListView.as_view(), name="case_list"),
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/status/", views.case_status, name="case_status"),
+    path("cases/<int:pk>/take/", views.case_take, name="case_take"),
+    path("cases/<int:pk>/verified-bug/", views.case_verified_bug, name="case_verified_bug"),
+    path("cases/<int:pk>/entries/", views.time_entry_add, name="time_entry_add"),
+    path("cases/<int:pk>/entries/quote/", views.time_entry_quote, name="time_entry_quote"),
+    path(
+        "cases/<int:pk>/entries/<int:entry_pk>/remove/",
+        views.time_entry_remove,
+        name="time_entry_remove",
+    ),
+]

@@ -1,0 +1,258 @@
+"""The desk's pages: lookup, customers, cases with time entries (htmx)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export.views import ExportMixin
+
+from billing.selectors import quote, work_summary
+from customers.models import Customer
+from customers.selectors import support_status
+from customers.services import customer_create
+
+from . import selectors, services
+from .filters import CaseFilter
+from .forms import CaseForm, CustomerForm, StatusForm, TimeEntryForm, VerifiedBugForm
+from .models import Case, CaseKind, TimeEntry
+from .tables import CaseTable
+
+READ = "cases.view_case"
+WORK = "cases.change_case"
+
+
+def desk_read(view):
+    return login_required(permission_required(READ, raise_exception=True)(view))
+
+
+def desk_work(view):
+    return login_required(permission_required(WORK, raise_exception=True)(view))
+
+
+def _form_error(form, exc: ValidationError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+# --- lookup and customers ---------------------------------------------------------------
+
+
+@desk_read
+def lookup(request: HttpRequest) -> HttpResponse:
+    """One box for phone, e-mail, customer number or name; ``?phone=`` for the telephone."""
+    phone_call = "phone" in request.GET
+    q = request.GET.get("phone" if phone_call else "q", "")
+    result = selectors.lookup(q=q)
+    if result.single is not None:
+        return redirect("customer_detail", number=result.single.number)
+    return render(
+        request, "cases/lookup.html", {"result": result, "phone_call": phone_call, "q": q}
+    )
+
+
+@desk_read
+def customer_detail(request: HttpRequest, number: str) -> HttpResponse:
+    customer = get_object_or_404(Customer, number=number)
+    page = selectors.customer_page(customer=customer, on=timezone.localdate())
+    return render(request, "cases/customer_detail.html", {"page": page, "customer": customer})
+
+
+@desk_work
+def customer_new(request: HttpRequest) -> HttpResponse:
+    initial = {"phone": request.GET.get("phone", ""), "language": "fr"}
+    form = CustomerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customer_create(**form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request, _("Customer %(number)s created.") % {"number": customer.number}
+            )
+            return redirect("customer_detail", number=customer.number)
+    return render(request, "cases/customer_form.html", {"form": form})
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+@desk_work
+def case_new(request: HttpRequest) -> HttpResponse:
+    customer = get_object_or_404(Customer, number=request.GET.get("customer", ""))
+    status = support_status(customer=customer, on=timezone.localdate())
+    kind = CaseKind.CASE if status.eligible else CaseKind.LEAD
+    form = CaseForm(request.POST or None, customer=customer, initial={"kind": kind})
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_create(
+                customer=customer,
+                created_by=request.user,
+                assignee=request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            return redirect("case_detail", pk=case.pk)
+    return render(
+        request,
+        "cases/case_form.html",
+        {"form": form, "customer": customer, "status": status, "kind": kind},
+    )
+
+
+def _case(pk: int) -> Case:
+    return get_object_or_404(
+        Case.objects.select_related("customer", "contact", "assignee", "created_by"), pk=pk
+    )
+
+
+def _time_context(request, case: Case, form: TimeEntryForm | None = None) -> dict:
+    entries = list(
+        TimeEntry.objects.filter(case=case).select_related("usage", "reversal", "created_by")
+    )
+    return {
+        "case": case,
+        "entries": entries,
+        "summary": work_summary(customer=case.customer, work_ref=case.reference),
+        "entry_form": form
+        or TimeEntryForm(initial={"performed_on": timezone.localdate(), "activity": "support"}),
+        "can_work": request.user.has_perm(WORK),
+    }
+
+
+@desk_read
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(pk)
+    context = _time_context(request, case)
+    context.update(
+        {
+            "status_form": StatusForm(initial={"status": case.status}),
+            "bug_form": VerifiedBugForm(initial={"bug_reference": case.bug_reference}),
+            "customer_status": support_status(customer=case.customer, on=timezone.localdate()),
+        }
+    )
+    return render(request, "cases/case_detail.html", context)
+
+
+@desk_work
+@require_POST
+def time_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(pk)
+    form = TimeEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.time_entry_add(case=case, created_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            form = None  # a fresh form for the next entry
+    if not request.htmx:
+        if form is not None and form.errors:
+            messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        return redirect("case_detail", pk=case.pk)
+    return render(
+        request, "cases/case_detail.html#time-entries", _time_context(request, case, form)
+    )
+
+
+@desk_work
+@require_POST
+def time_entry_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    case = _case(pk)
+    entry = get_object_or_404(TimeEntry, pk=entry_pk, case=case)
+    error = ""
+    try:
+        services.time_entry_remove(entry=entry, removed_by=request.user)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("case_detail", pk=case.pk)
+    context = _time_context(request, case)
+    context["remove_error"] = error
+    return render(request, "cases/case_detail.html#time-entries", context)
+
+
+@desk_work
+def time_entry_quote(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the entry being typed would cost (htmx, on every change of the form)."""
+    case = _case(pk)
+    form = TimeEntryForm(request.GET)
+    context = {"case": case}
+    if form.is_valid():
+        try:
+            context["quote"] = quote(
+                customer=case.customer,
+                activity="verified_bug" if case.verified_bug_at else form.cleaned_data["activity"],
+                minutes=form.cleaned_data["minutes"],
+                on=form.cleaned_data["performed_on"],
+                contact=case.contact,
+                work_ref=case.reference,
+            )
+        except ValidationError as exc:
+            context["quote_error"] = " ".join(exc.messages)
+    return render(request, "cases/case_detail.html#quote", context)
+
+
+@desk_work
+@require_POST
+def case_status(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(pk)
+    form = StatusForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose a status."))
+        services.case_set_status(case=case, status=form.cleaned_data["status"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("case_detail", pk=case.pk)
+
+
+@desk_work
+@require_POST
+def case_take(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(pk)
+    try:
+        services.case_assign(case=case, assignee=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("case_detail", pk=case.pk)
+
+
+@desk_work
+@require_POST
+def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(pk)
+    form = VerifiedBugForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Give the reference of the verified software error."))
+        services.case_mark_verified_bug(case=case, bug_reference=form.cleaned_data["bug_reference"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("case_detail", pk=case.pk)
+
+
+class CaseListView(
+    LoginRequiredMixin, PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView
+):
+    permission_required = READ
+    table_class = CaseTable
+    filterset_class = CaseFilter
+    template_name = "cases/case_list.html"
+    export_name = "cases"
+
+    def get_queryset(self):
+        return selectors.cases_for_list()
