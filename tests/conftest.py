@@ -1,3 +1,4 @@
+import shutil
 from datetime import date
 
 import pytest
@@ -10,15 +11,18 @@ from tests import factories
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that need real row locks run where there are some: on PostgreSQL.
+    """Tests that need real row locks run where there are some: on PostgreSQL; browser tests
+    run where Chromium is installed (CI installs it).
 
-    On SQLite they are deselected (not skipped): CI runs the suite on both databases.
+    Elsewhere they are deselected (not skipped) and the summary says how many.
     """
-    if connection.vendor == "postgresql":
-        return
+    on_postgresql = connection.vendor == "postgresql"
+    has_chromium = shutil.which("chromium") is not None
     keep, drop = [], []
     for item in items:
-        (drop if item.get_closest_marker("postgresql") else keep).append(item)
+        wrong_db = item.get_closest_marker("postgresql") and not on_postgresql
+        no_browser = item.get_closest_marker("browser") and not has_chromium
+        (drop if wrong_db or no_browser else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -1,0 +1,312 @@
+"""The desk's pages through the views: lookup, customer page, cases, time entries."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from billing.models import Usage
+from cases.models import Case, TimeEntry
+from cases.services import case_create, time_entry_add
+from customers.services import contact_create
+from q3helpdesk.roles import Role
+from tests.factories import ContactFactory, CustomerFactory, LicenceFactory, rental_customer
+from tests.factories import support_plus as subscribe_support_plus
+
+pytestmark = pytest.mark.django_db
+
+DAY = date(2026, 3, 2)
+
+
+@pytest.fixture
+def desk(client, user_with_role):
+    client.force_login(user_with_role(Role.INFOLINE, username="isabelle"))
+    return client
+
+
+def open_case(customer, **kwargs):
+    return case_create(customer=customer, channel="phone", subject="Lohnlauf", **kwargs)
+
+
+# --- lookup -------------------------------------------------------------------------------
+
+
+def test_incoming_call_of_a_known_number_opens_the_customer(desk):
+    customer = rental_customer(number="10001", phone="031 381 22 10")
+    response = desk.get("/lookup/", {"phone": "+41313812210"})
+    assert response.status_code == 302 and response["Location"] == "/customers/10001/"
+    assert customer.number == "10001"
+
+
+def test_unknown_caller_offers_to_create_the_customer(desk):
+    response = desk.get("/lookup/", {"phone": "079 555 12 34"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert 'data-testid="lookup-none"' in html and "Unknown caller" in html
+    assert 'href="/customers/new/?phone=079%20555%2012%2034"' in html
+
+
+def test_several_matches_are_listed(desk):
+    rental_customer(number="10001", name="Garage Müller SA")
+    rental_customer(number="10002", name="Schreinerei Müller AG")
+    response = desk.get("/lookup/", {"q": "muller"})
+    assert [c.number for c in response.context["result"].customers] == ["10001", "10002"]
+
+
+def test_create_customer_from_an_unknown_call(desk):
+    response = desk.post(
+        "/customers/new/?phone=0795551234",
+        {
+            "name": "Atelier Rossier",
+            "language": "fr",
+            "phone": "079 555 12 34",
+            "postcode": "1700",
+            "city": "Fribourg",
+        },
+    )
+    assert response.status_code == 302
+    assert desk.get("/lookup/", {"phone": "0795551234"})["Location"].startswith("/customers/")
+
+
+def test_bad_customer_input_is_refused(desk):
+    response = desk.post("/customers/new/", {"name": "X", "language": "fr", "phone": "12"})
+    assert response.status_code == 200 and response.context["form"].errors
+    response = desk.post("/customers/new/", {"name": "X", "language": "fr", "postcode": "99999"})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert not Case.objects.exists()
+    from customers.models import Customer
+
+    assert Customer.objects.count() == 0
+
+
+# --- customer page ------------------------------------------------------------------------
+
+
+def test_green_banner_credit_and_badges(desk):
+    customer = rental_customer(
+        number="10001", variant="premium", modules=["COFI", "SAL"], rent=Decimal(1000)
+    )
+    anna = ContactFactory(customer=customer, name="Anna Keller")
+    from customers.services import half_fare_subscribe
+
+    half_fare_subscribe(customer=customer, start=date(2026, 1, 1), end=date(2026, 12, 31))
+    subscribe_support_plus(customer, [anna])
+    html = desk.get("/customers/10001/").content.decode()
+    assert 'data-testid="banner-eligible"' in html and "31.12.2026" in html
+    assert 'data-testid="badge-half-fare"' in html and 'data-testid="badge-support-plus"' in html
+    assert html.count('data-testid="credit-bucket"') == 2
+    assert "155" in html  # 35 + 120 minutes left
+    assert "★ Support+" in html
+
+
+def test_red_banner_offers_only_the_rental_switch_lead(desk):
+    customer = CustomerFactory(number="10006")
+    LicenceFactory(customer=customer, kind="purchase")
+    html = desk.get("/customers/10006/").content.decode()
+    assert 'data-testid="banner-not-eligible"' in html
+    assert 'data-testid="record-lead"' in html and 'data-testid="new-case"' not in html
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_customer_page_query_budget(desk, django_assert_max_num_queries, rows):
+    customer = rental_customer(number="10001")
+    for n in range(rows):
+        ContactFactory(customer=customer)
+        case = open_case(customer)
+        time_entry_add(case=case, activity="support", minutes=5 + n, performed_on=DAY)
+    with django_assert_max_num_queries(16):
+        assert desk.get("/customers/10001/").status_code == 200
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+def test_open_a_case_from_the_customer_page(desk):
+    customer = rental_customer(number="10001")
+    contact = ContactFactory(customer=customer)
+    response = desk.post(
+        "/cases/new/?customer=10001",
+        {"contact": contact.pk, "channel": "phone", "subject": "Bilan", "kind": "case"},
+    )
+    case = Case.objects.get()
+    assert response["Location"] == f"/cases/{case.pk}/"
+    assert (case.contact, case.assignee.username, case.kind) == (contact, "isabelle", "case")
+
+
+def test_case_form_refuses_bad_input_and_contacts_of_other_customers(desk):
+    rental_customer(number="10001")
+    stranger = ContactFactory()
+    for data in (
+        {"channel": "phone", "subject": "", "kind": "case"},
+        {"channel": "fax", "subject": "x", "kind": "case"},
+        {"channel": "phone", "subject": "x", "kind": "case", "contact": stranger.pk},
+    ):
+        response = desk.post("/cases/new/?customer=10001", data)
+        assert response.status_code == 200 and response.context["form"].errors
+    assert not Case.objects.exists()
+
+
+def test_not_eligible_customer_gets_a_lead_form_and_no_case(desk):
+    customer = CustomerFactory(number="10006")
+    page = desk.get("/cases/new/?customer=10006")
+    assert page.context["kind"] == "lead"
+    refused = desk.post(
+        "/cases/new/?customer=10006",
+        {"channel": "phone", "subject": "Support?", "kind": "case"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "rental-switch lead" in refused.content.decode() and not Case.objects.exists()
+    desk.post(
+        "/cases/new/?customer=10006", {"channel": "phone", "subject": "Interested", "kind": "lead"}
+    )
+    assert Case.objects.get().kind == "lead" and Case.objects.get().customer == customer
+
+
+def test_time_entry_via_htmx_shows_its_cost(desk):
+    case = open_case(rental_customer(variant="standard"))  # 5 min credit
+    response = desk.post(
+        f"/cases/{case.pk}/entries/",
+        {"activity": "support", "minutes": "10", "performed_on": "2026-03-02"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html  # the fragment only
+    assert 'data-testid="time-entry"' in html and "14.58" in html  # 5 billable × 175 / 60
+    entry = TimeEntry.objects.get()
+    assert entry.usage.work_ref == case.reference and entry.created_by.username == "isabelle"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"activity": "support", "minutes": "0", "performed_on": "2026-03-02"},
+        {"activity": "support", "minutes": "-5", "performed_on": "2026-03-02"},
+        {"activity": "support", "minutes": "721", "performed_on": "2026-03-02"},
+        {"activity": "support", "minutes": "ten", "performed_on": "2026-03-02"},
+        {"activity": "support", "minutes": "10", "performed_on": "2026-03-03"},  # tomorrow
+        {"activity": "support", "minutes": "10", "performed_on": "02.13.2026"},
+        {"activity": "nap", "minutes": "10", "performed_on": "2026-03-02"},
+    ],
+)
+def test_bad_time_entries_show_an_error_and_save_nothing(desk, data):
+    case = open_case(rental_customer())
+    response = desk.post(f"/cases/{case.pk}/entries/", data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert (
+        "invalid-feedback" in response.content.decode()
+        or "alert-danger" in response.content.decode()
+    )
+    assert not TimeEntry.objects.exists() and not Usage.objects.exists()
+
+
+def test_time_on_a_customer_without_licence_is_refused_by_the_ledger(desk):
+    customer = rental_customer(start=date(2026, 1, 1), end=date(2026, 1, 31))
+    case = Case.objects.create(customer=customer, channel="phone", subject="old case")
+    response = desk.post(
+        f"/cases/{case.pk}/entries/",
+        {"activity": "support", "minutes": "10", "performed_on": "2026-03-02"},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "rental version" in response.content.decode()
+    assert not Usage.objects.exists()
+
+
+def test_quote_before_saving(desk):
+    case = open_case(rental_customer(variant="standard"))
+    response = desk.get(
+        f"/cases/{case.pk}/entries/quote/",
+        {"activity": "support", "minutes": "10", "performed_on": "2026-03-02"},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "10 min: 5 from credit, 5 billable, CHF 14.58" in response.content.decode()
+    assert not Usage.objects.exists()
+
+
+def test_removing_an_entry_reverses_it_and_an_invoiced_one_is_refused(desk):
+    case = open_case(rental_customer(rent=Decimal(0)))
+    first = time_entry_add(case=case, activity="support", minutes=10, performed_on=DAY)
+    second = time_entry_add(case=case, activity="forms", minutes=10, performed_on=DAY)
+    desk.post(f"/cases/{case.pk}/entries/{first.pk}/remove/", HTTP_HX_REQUEST="true")
+    first.refresh_from_db()
+    assert first.is_removed
+    Usage.objects.filter(pk=second.usage_id).update(invoiced_at=timezone.now())
+    response = desk.post(
+        f"/cases/{case.pk}/entries/{second.pk}/remove/",
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "on an issued invoice" in response.content.decode()
+    second.refresh_from_db()
+    assert not second.is_removed
+
+
+def test_entry_of_another_case_is_not_found(desk):
+    customer = rental_customer()
+    mine, other = open_case(customer), open_case(customer)
+    entry = time_entry_add(case=other, activity="support", minutes=5, performed_on=DAY)
+    assert desk.post(f"/cases/{mine.pk}/entries/{entry.pk}/remove/").status_code == 404
+    entry.refresh_from_db()
+    assert not entry.is_removed
+
+
+def test_status_flow_through_the_page(desk):
+    case = open_case(rental_customer())
+    desk.post(f"/cases/{case.pk}/status/", {"status": "resolved"})
+    desk.post(f"/cases/{case.pk}/status/", {"status": "closed"})
+    response = desk.post(f"/cases/{case.pk}/status/", {"status": "open"}, follow=True)
+    case.refresh_from_db()
+    assert case.status == "closed"
+    assert any(
+        "cannot become" in str(m) or "ne peut pas" in str(m) for m in response.context["messages"]
+    )
+
+
+def test_case_list_support_plus_first_filters_and_csv(desk):
+    customer = rental_customer(variant="premium", number="10001")
+    anna = ContactFactory(customer=customer)
+    subscribe_support_plus(customer, [anna])
+    normal = open_case(customer)
+    vip = open_case(customer, contact=anna)
+    other = open_case(rental_customer(number="10002"))
+    rows = list(desk.get("/cases/").context["table"].page.object_list)
+    assert rows[0].record == vip  # Support+ first, then newest
+    assert [r.record for r in rows[1:]] == [other, normal]
+    only = desk.get("/cases/", {"customer": "10002"}).context["table"].data
+    assert [c.pk for c in only] == [other.pk]
+    csv = desk.get("/cases/", {"_export": "csv"}).content.decode().splitlines()
+    assert len(csv) == 4 and f"C-{vip.pk}" in csv[1]
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_case_list_and_case_page_query_budget(desk, django_assert_max_num_queries, rows):
+    customer = rental_customer()
+    for n in range(rows):
+        case = open_case(customer, contact=contact_create(customer=customer, name=f"P {n}"))
+        time_entry_add(case=case, activity="support", minutes=3, performed_on=DAY)
+    with django_assert_max_num_queries(10):
+        assert desk.get("/cases/").status_code == 200
+    with django_assert_max_num_queries(14):
+        assert desk.get(f"/cases/{case.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.BILLING, Role.MANAGER])
+def test_billing_and_managers_read_but_do_not_work_cases(client, user_with_role, role):
+    case = open_case(rental_customer(number="10001"))
+    client.force_login(user_with_role(role))
+    for path in ("/cases/", f"/cases/{case.pk}/", "/customers/10001/", "/lookup/?q=x"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/cases/new/?customer=10001").status_code == 403
+    response = client.post(
+        f"/cases/{case.pk}/entries/",
+        {"activity": "support", "minutes": "5", "performed_on": "2026-03-02"},
+    )
+    assert response.status_code == 403 and not TimeEntry.objects.exists()
+
+
+def test_users_without_role_see_no_desk_page(client, user_with_role):
+    case = open_case(rental_customer(number="10001"))
+    client.force_login(user_with_role(None))
+    for path in ("/cases/", f"/cases/{case.pk}/", "/customers/10001/", "/lookup/?q=x"):
+        assert client.get(path).status_code == 403, path

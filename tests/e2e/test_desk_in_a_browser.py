@@ -1,0 +1,99 @@
+"""End to end in a real headless Chromium (Debian's), driven by Playwright.
+
+An Infoline employee answers a call from a known number, sees that support is allowed and
+how much credit is left, opens a case and logs time (the quote shows before saving).
+"""
+
+import os
+import shutil
+from datetime import date
+
+import pytest
+
+from cases.models import TimeEntry
+from customers.services import (
+    contact_create,
+    customer_create,
+    licence_create,
+    rental_period_create,
+)
+from q3helpdesk.roles import Role
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes around it are ordinary synchronous ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(locale="fr-CH", viewport={"width": 1400, "height": 900})
+        yield context.new_page()
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_answer_a_call_open_a_case_and_log_time(live_server, browser_page, user_with_role):
+    from decimal import Decimal
+
+    user_with_role(Role.INFOLINE, username="isabelle")
+    today = date.today()
+    customer = customer_create(
+        name="Schreinerei Müller AG", number="10002", phone="031 381 22 10", language="de"
+    )
+    contact_create(customer=customer, name="Hans Müller")
+    licence = licence_create(customer=customer, variant="profi", modules=["COFI", "SAL"])
+    rental_period_create(
+        licence=licence,
+        start=date(today.year, 1, 1),
+        end=date(today.year, 12, 31),
+        annual_rent=Decimal("1440.00"),
+    )
+    page = browser_page
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "isabelle")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+
+    # The telephone system opens the lookup with the caller's number, written its own way.
+    page.goto(f"{live_server.url}/lookup/?phone=0041313812210")
+    page.wait_for_url("**/customers/10002/")
+    assert page.locator("[data-testid=banner-eligible]").is_visible()
+    assert "25" in page.inner_text("[data-testid=credit-remaining]")
+
+    page.click("[data-testid=new-case]")
+    page.select_option("#id_contact", label="Hans Müller")
+    page.fill("#id_subject", "Lohnlauf Dezember")
+    page.click("[data-testid=case-form] button[type=submit]")
+    page.wait_for_url("**/cases/*/")
+
+    page.select_option("#id_activity", "support")
+    page.fill("#id_minutes", "32")
+    page.wait_for_function(
+        "document.querySelector('#quote').textContent.includes('35 min')", timeout=5000
+    )
+    assert "25" in page.inner_text("#quote") and "29.17" in page.inner_text("#quote")
+    page.click("[data-testid=time-entry-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=time-entry]")
+    assert "CHF 29.17" in page.inner_text("[data-testid=case-summary]")  # 10 min × 175 / 60
+    assert TimeEntry.objects.get().usage.credit_minutes == 25
+    assert errors == []
