@@ -7,81 +7,183 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Callback',
+            name="Callback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', phonenumber_field.modelfields.PhoneNumberField(max_length=128, region='CH', verbose_name='number to call')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason')),
-                ('support_plus', models.BooleanField(default=False, verbose_name='Support+')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Reached'), ('cancelled', 'Cancelled')], default='open', max_length=10, verbose_name='status')),
-                ('first_window_start', models.DateTimeField(verbose_name='first window')),
-                ('last_window_end', models.DateTimeField(verbose_name='last window ends')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='claimed')),
-                ('first_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='first attempt')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='requested')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='callbacks', to='cases.case', verbose_name='case')),
-                ('claimed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='claimed_callbacks', to=settings.AUTH_USER_MODEL, verbose_name='claimed by')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "phone",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        max_length=128, region="CH", verbose_name="number to call"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="reason")),
+                ("support_plus", models.BooleanField(default=False, verbose_name="Support+")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Reached"), ("cancelled", "Cancelled")],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("first_window_start", models.DateTimeField(verbose_name="first window")),
+                ("last_window_end", models.DateTimeField(verbose_name="last window ends")),
+                ("claimed_at", models.DateTimeField(blank=True, null=True, verbose_name="claimed")),
+                (
+                    "first_attempt_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="first attempt"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="requested")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="callbacks",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "claimed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="claimed_callbacks",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="claimed by",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'callback',
-                'verbose_name_plural': 'callbacks',
-                'ordering': ['-support_plus', 'first_window_start'],
+                "verbose_name": "callback",
+                "verbose_name_plural": "callbacks",
+                "ordering": ["-support_plus", "first_window_start"],
             },
         ),
         migrations.CreateModel(
-            name='CallbackAttempt',
+            name="CallbackAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('reached', 'Reached'), ('no_answer', 'No answer'), ('busy', 'Busy'), ('voicemail', 'Voicemail'), ('wrong_number', 'Wrong number')], max_length=16, verbose_name='outcome')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('callback', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='cases.callback', verbose_name='callback')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("reached", "Reached"),
+                            ("no_answer", "No answer"),
+                            ("busy", "Busy"),
+                            ("voicemail", "Voicemail"),
+                            ("wrong_number", "Wrong number"),
+                        ],
+                        max_length=16,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "callback",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to="cases.callback",
+                        verbose_name="callback",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'callback attempt',
-                'verbose_name_plural': 'callback attempts',
-                'ordering': ['at'],
+                "verbose_name": "callback attempt",
+                "verbose_name_plural": "callback attempts",
+                "ordering": ["at"],
             },
         ),
         migrations.CreateModel(
-            name='CallbackWindow',
+            name="CallbackWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(verbose_name='from')),
-                ('ends_at', models.DateTimeField(verbose_name='until')),
-                ('callback', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='windows', to='cases.callback', verbose_name='callback')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="from")),
+                ("ends_at", models.DateTimeField(verbose_name="until")),
+                (
+                    "callback",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="windows",
+                        to="cases.callback",
+                        verbose_name="callback",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'callback window',
-                'verbose_name_plural': 'callback windows',
-                'ordering': ['starts_at'],
+                "verbose_name": "callback window",
+                "verbose_name_plural": "callback windows",
+                "ordering": ["starts_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='callback',
-            index=models.Index(fields=['status', '-support_plus', 'first_window_start'], name='callback_queue_idx'),
+            model_name="callback",
+            index=models.Index(
+                fields=["status", "-support_plus", "first_window_start"], name="callback_queue_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='callback',
-            index=models.Index(fields=['status', 'last_window_end'], name='callback_missed_idx'),
+            model_name="callback",
+            index=models.Index(fields=["status", "last_window_end"], name="callback_missed_idx"),
         ),
         migrations.AddIndex(
-            model_name='callback',
-            index=models.Index(fields=['created_at'], name='callback_created_idx'),
+            model_name="callback",
+            index=models.Index(fields=["created_at"], name="callback_created_idx"),
         ),
         migrations.AddConstraint(
-            model_name='callbackwindow',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='window_end_after_start'),
+            model_name="callbackwindow",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="window_end_after_start",
+            ),
         ),
     ]
