@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Activity
 from customers.models import Contact, Language
 
-from .models import CaseKind, CaseStatus, Channel
+from .models import AttemptOutcome, CaseKind, CaseStatus, Channel
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -62,3 +62,43 @@ class StatusForm(forms.Form):
 
 class VerifiedBugForm(forms.Form):
     bug_reference = forms.CharField(label=_("Bug reference"), max_length=64)
+
+
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class CallbackForm(forms.Form):
+    phone = forms.CharField(label=_("Number to call"), max_length=40)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class CallbackWindowForm(forms.Form):
+    day = forms.DateField(label=_("Date"), widget=DATE, required=False)
+    starts = forms.TimeField(label=_("From"), widget=TIME, required=False)
+    ends = forms.TimeField(label=_("To"), widget=TIME, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        given = [cleaned.get(name) for name in ("day", "starts", "ends")]
+        if any(given) and not all(given):
+            raise forms.ValidationError(_("Give the date, the start and the end of the window."))
+        return cleaned
+
+
+CallbackWindowFormSet = forms.formset_factory(
+    CallbackWindowForm, extra=5, max_num=5, validate_max=True
+)
+
+
+class AttemptForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=AttemptOutcome.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )

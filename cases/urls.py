@@ -14,6 +14,10 @@ urlpatterns = [
     path("cases/<int:pk>/verified-bug/", views.case_verified_bug, name="case_verified_bug"),
     path("cases/<int:pk>/entries/", views.time_entry_add, name="time_entry_add"),
     path("cases/<int:pk>/entries/quote/", views.time_entry_quote, name="time_entry_quote"),
+    path("cases/<int:pk>/callbacks/new/", views.callback_new, name="callback_new"),
+    path("callbacks/", views.callback_queue, name="callback_queue"),
+    path("callbacks/<int:pk>/claim/", views.callback_claim, name="callback_claim"),
+    path("callbacks/<int:pk>/attempt/", views.callback_attempt, name="callback_attempt"),
     path(
         "cases/<int:pk>/entries/<int:entry_pk>/remove/",
         views.time_entry_remove,

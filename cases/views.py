@@ -20,10 +20,19 @@ from customers.models import Customer
 from customers.selectors import support_status
 from customers.services import customer_create
 
-from . import selectors, services
+from . import callbacks, selectors, services
 from .filters import CaseFilter
-from .forms import CaseForm, CustomerForm, StatusForm, TimeEntryForm, VerifiedBugForm
-from .models import Case, CaseKind, TimeEntry
+from .forms import (
+    AttemptForm,
+    CallbackForm,
+    CallbackWindowFormSet,
+    CaseForm,
+    CustomerForm,
+    StatusForm,
+    TimeEntryForm,
+    VerifiedBugForm,
+)
+from .models import Callback, CallbackStatus, Case, CaseKind, TimeEntry
 from .tables import CaseTable
 
 READ = "cases.view_case"
@@ -140,6 +149,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status_form": StatusForm(initial={"status": case.status}),
             "bug_form": VerifiedBugForm(initial={"bug_reference": case.bug_reference}),
             "customer_status": support_status(customer=case.customer, on=timezone.localdate()),
+            "callbacks": list(case.callbacks.order_by("-created_at")[:20]),
         }
     )
     return render(request, "cases/case_detail.html", context)
@@ -256,3 +266,77 @@ class CaseListView(
 
     def get_queryset(self):
         return selectors.cases_for_list()
+
+
+# --- callbacks ------------------------------------------------------------------------------
+
+
+@desk_work
+def callback_new(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(pk)
+    phone = case.contact.phone if case.contact and case.contact.phone else case.customer.phone
+    form = CallbackForm(request.POST or None, initial={"phone": str(phone or "")})
+    windows = CallbackWindowFormSet(request.POST or None, prefix="w")
+    if request.method == "POST" and form.is_valid() and windows.is_valid():
+        spans = [
+            (w["day"], w["starts"], w["ends"]) for w in windows.cleaned_data if w and w.get("day")
+        ]
+        try:
+            callbacks.callback_schedule(
+                case=case, created_by=request.user, windows=spans, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Callback scheduled."))
+            return redirect("case_detail", pk=case.pk)
+    return render(
+        request, "cases/callback_form.html", {"case": case, "form": form, "windows": windows}
+    )
+
+
+@desk_read
+def callback_queue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    return render(
+        request,
+        "cases/callback_queue.html",
+        {
+            "now": now,
+            "waiting": list(callbacks.callbacks_waiting(now)[:200]),
+            "missed": list(callbacks.callbacks_missed(now)[:200]),
+            "attempt_form": AttemptForm(),
+            "can_work": request.user.has_perm(WORK),
+        },
+    )
+
+
+@desk_work
+@require_POST
+def callback_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    callback = get_object_or_404(Callback, pk=pk)
+    try:
+        callbacks.callback_claim(callback=callback, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("callback_queue")
+
+
+@desk_work
+@require_POST
+def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+    callback = get_object_or_404(Callback, pk=pk)
+    form = AttemptForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose the outcome of the call."))
+        callback = callbacks.callback_attempt(
+            callback=callback, user=request.user, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("callback_queue")
+    if callback.status == CallbackStatus.DONE:
+        messages.success(request, _("Customer reached: continue in the case."))
+        return redirect("case_detail", pk=callback.case_id)
+    return redirect("callback_queue")

@@ -46,12 +46,21 @@ _DESK_WRITES = [
 # Permissions per role. A later issue that adds models adds their permissions here and a
 # migration that calls sync_role_permissions() again.
 _AUDIT_LEDGER = ["billing.view_creditgrant", "billing.view_usage", "billing.view_usagedraw"]
-_READ_CASES = ["cases.view_case", "cases.view_timeentry"]
+_READ_CASES = [
+    "cases.view_case",
+    "cases.view_timeentry",
+    "cases.view_callback",
+    "cases.view_callbackwindow",
+    "cases.view_callbackattempt",
+]
 _WORK_CASES = [
     "cases.add_case",
     "cases.change_case",
     "cases.add_timeentry",
     "cases.change_timeentry",
+    "cases.add_callback",
+    "cases.change_callback",
+    "cases.add_callbackattempt",
 ]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {

@@ -1,12 +1,13 @@
 """End to end in a real headless Chromium (Debian's), driven by Playwright.
 
 An Infoline employee answers a call from a known number, sees that support is allowed and
-how much credit is left, opens a case and logs time (the quote shows before saving).
+how much credit is left, opens a case, logs time (the quote shows before saving) and
+schedules a callback that then waits in the queue.
 """
 
 import os
 import shutil
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -49,7 +50,9 @@ def browser_page():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_answer_a_call_open_a_case_and_log_time(live_server, browser_page, user_with_role):
+def test_answer_a_call_open_a_case_log_time_and_schedule_a_callback(
+    live_server, browser_page, user_with_role
+):
     from decimal import Decimal
 
     user_with_role(Role.INFOLINE, username="isabelle")
@@ -96,4 +99,17 @@ def test_answer_a_call_open_a_case_and_log_time(live_server, browser_page, user_
     page.wait_for_selector("[data-testid=time-entry]")
     assert "CHF 29.17" in page.inner_text("[data-testid=case-summary]")  # 10 min × 175 / 60
     assert TimeEntry.objects.get().usage.credit_minutes == 25
+
+    # The customer wants a call back tomorrow morning.
+    page.click("[data-testid=schedule-callback]")
+    page.fill("#id_reason", "Rückfrage Lohnausweis")
+    page.fill("#id_w-0-day", (today + timedelta(days=1)).isoformat())
+    page.fill("#id_w-0-starts", "10:00")
+    page.fill("#id_w-0-ends", "11:30")
+    page.click("[data-testid=callback-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=case-callbacks] li:has-text('Rückfrage Lohnausweis')")
+    page.click("[data-testid=nav-callbacks]")
+    row = page.locator("[data-testid=callback-row]")
+    assert row.count() == 1 and "Schreinerei Müller AG" in row.inner_text()
+    assert "+41 31 381 22 10" in row.inner_text()
     assert errors == []

@@ -1,0 +1,173 @@
+"""Callbacks (R11): schedule in the customer's windows, claim, log attempts.
+
+Writes here follow the services' rules (keyword-only, ValidationError, atomic); the module
+is separate from ``cases.services`` to keep both readable.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Contact
+from customers.selectors import support_status
+
+from .models import (
+    AttemptOutcome,
+    Callback,
+    CallbackAttempt,
+    CallbackStatus,
+    CallbackWindow,
+    Case,
+)
+from .selectors import normalise_phone
+
+MAX_WINDOWS = 5
+
+
+def _window(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    if not isinstance(day, date) or not isinstance(start, time) or not isinstance(end, time):
+        raise ValidationError(_("Give each window as a date with a start and an end time."))
+    starts = timezone.make_aware(datetime.combine(day, start))
+    ends = timezone.make_aware(datetime.combine(day, end))
+    if ends <= starts:
+        raise ValidationError(
+            _("The window of %(day)s ends before it starts.") % {"day": f"{day:%d.%m.%Y}"}
+        )
+    if ends <= timezone.now():
+        raise ValidationError(
+            _("The window of %(day)s %(start)s–%(end)s is already over.")
+            % {"day": f"{day:%d.%m.%Y}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+        )
+    return starts, ends
+
+
+@transaction.atomic
+def callback_schedule(
+    *,
+    case: Case,
+    phone: str,
+    reason: str,
+    windows: list[tuple[date, time, time]],
+    contact: Contact | None = None,
+    created_by=None,
+) -> Callback:
+    """Promise a call in one to five windows the customer gave (date, from, to)."""
+    if not isinstance(case, Case) or case.pk is None:
+        raise ValidationError(_("Choose an existing case."))
+    number = normalise_phone(phone if isinstance(phone, str) else "")
+    if number is None:
+        raise ValidationError(_("Give a valid phone number to call back."))
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError(_("Say why the customer wants to be called back."))
+    if len(reason.strip()) > 200:
+        raise ValidationError(_("The reason has at most 200 characters."))
+    if not isinstance(windows, list | tuple) or not windows:
+        raise ValidationError(_("Give at least one window in which the customer can be reached."))
+    if len(windows) > MAX_WINDOWS:
+        raise ValidationError(_("Give at most %(max)s windows.") % {"max": MAX_WINDOWS})
+    spans = []
+    for window in windows:
+        if not isinstance(window, list | tuple) or len(window) != 3:
+            raise ValidationError(_("Give each window as a date with a start and an end time."))
+        spans.append(_window(*window))
+    spans.sort()
+    contact = contact or case.contact
+    registered = support_status(customer=case.customer, on=timezone.localdate()).is_registered(
+        contact
+    )
+    callback = Callback.objects.create(
+        case=case,
+        phone=number,
+        reason=reason.strip(),
+        support_plus=registered or case.support_plus,
+        first_window_start=spans[0][0],
+        last_window_end=max(end for _, end in spans),
+        created_by=created_by,
+    )
+    CallbackWindow.objects.bulk_create(
+        CallbackWindow(callback=callback, starts_at=s, ends_at=e) for s, e in spans
+    )
+    return callback
+
+
+def _open(callback: Callback) -> Callback:
+    callback = Callback.objects.select_for_update().get(pk=callback.pk)
+    if callback.status != CallbackStatus.OPEN:
+        raise ValidationError(_("This callback is closed."))
+    return callback
+
+
+@transaction.atomic
+def callback_claim(*, callback: Callback, user) -> Callback:
+    """Take a callback: the others see who calls."""
+    callback = _open(callback)
+    if callback.claimed_by_id not in (None, user.pk):
+        raise ValidationError(
+            _("%(name)s has already claimed this callback.")
+            % {"name": callback.claimed_by.get_full_name() or callback.claimed_by.username}
+        )
+    callback.claimed_by = user
+    callback.claimed_at = callback.claimed_at or timezone.now()
+    callback.save(update_fields=["claimed_by", "claimed_at"])
+    return callback
+
+
+@transaction.atomic
+def callback_attempt(*, callback: Callback, outcome: str, note: str = "", user=None) -> Callback:
+    """Log a call attempt; "reached" closes the callback (the work continues in the case)."""
+    if outcome not in AttemptOutcome.values:
+        raise ValidationError(_("Choose the outcome of the call."))
+    if not isinstance(note, str) or len(note) > 200:
+        raise ValidationError(_("The note is text of at most 200 characters."))
+    callback = _open(callback)
+    now = timezone.now()
+    CallbackAttempt.objects.create(callback=callback, outcome=outcome, note=note.strip(), by=user)
+    fields = []
+    if callback.first_attempt_at is None:
+        callback.first_attempt_at = now
+        fields.append("first_attempt_at")
+    if callback.claimed_by_id is None and user is not None:
+        callback.claimed_by, callback.claimed_at = user, now
+        fields += ["claimed_by", "claimed_at"]
+    if outcome == AttemptOutcome.REACHED:
+        callback.status, callback.closed_at = CallbackStatus.DONE, now
+        fields += ["status", "closed_at"]
+    if fields:
+        callback.save(update_fields=fields)
+    return callback
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def callbacks_open() -> QuerySet[Callback]:
+    """Open callbacks, Support+ first, then by their earliest window (R7, R11)."""
+    return (
+        Callback.objects.filter(status=CallbackStatus.OPEN)
+        .select_related("case__customer", "claimed_by")
+        .prefetch_related("windows")
+        .order_by("-support_plus", "first_window_start", "id")
+    )
+
+
+def callbacks_waiting(now: datetime) -> QuerySet[Callback]:
+    """Open callbacks with a window still to come or running."""
+    return callbacks_open().filter(last_window_end__gte=now)
+
+
+def callbacks_missed(now: datetime) -> QuerySet[Callback]:
+    """Open callbacks whose every window has passed without reaching the customer."""
+    return callbacks_open().filter(last_window_end__lt=now)
+
+
+def callbacks_due_count(now: datetime) -> int:
+    """Callbacks to make now: a window has started (missed ones included)."""
+    return Callback.objects.filter(
+        Q(status=CallbackStatus.OPEN) & Q(first_window_start__lte=now)
+    ).count()
