@@ -102,3 +102,13 @@ class AttemptForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
     )
+
+
+class EmailForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("The current support credit is added at the end."),
+    )

@@ -280,3 +280,45 @@ class CallbackAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} {self.at:%d.%m.%Y %H:%M}"
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class SupportEmail(models.Model):
+    """A support e-mail to the customer, sent by the background worker; kept whatever happens."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="emails", verbose_name=_("case")
+    )
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    language = models.CharField(_("language"), max_length=2)
+    status = models.CharField(
+        _("status"), max_length=8, choices=EmailStatus.choices, default=EmailStatus.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("support e-mail")
+        verbose_name_plural = _("support e-mails")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="email_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} → {self.to}: {self.subject}"

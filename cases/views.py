@@ -20,7 +20,7 @@ from customers.models import Customer
 from customers.selectors import support_status
 from customers.services import customer_create
 
-from . import callbacks, selectors, services
+from . import callbacks, emails, selectors, services
 from .filters import CaseFilter
 from .forms import (
     AttemptForm,
@@ -28,11 +28,12 @@ from .forms import (
     CallbackWindowFormSet,
     CaseForm,
     CustomerForm,
+    EmailForm,
     StatusForm,
     TimeEntryForm,
     VerifiedBugForm,
 )
-from .models import Callback, CallbackStatus, Case, CaseKind, TimeEntry
+from .models import Callback, CallbackStatus, Case, CaseKind, SupportEmail, TimeEntry
 from .tables import CaseTable
 
 READ = "cases.view_case"
@@ -150,6 +151,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "bug_form": VerifiedBugForm(initial={"bug_reference": case.bug_reference}),
             "customer_status": support_status(customer=case.customer, on=timezone.localdate()),
             "callbacks": list(case.callbacks.order_by("-created_at")[:20]),
+            "emails": list(case.emails.order_by("-created_at")[:20]),
+            "email_form": EmailForm(),
         }
     )
     return render(request, "cases/case_detail.html", context)
@@ -340,3 +343,33 @@ def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Customer reached: continue in the case."))
         return redirect("case_detail", pk=callback.case_id)
     return redirect("callback_queue")
+
+
+# --- support e-mails ------------------------------------------------------------------------
+
+
+@desk_work
+@require_POST
+def email_new(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(pk)
+    form = EmailForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([m for ms in form.errors.values() for m in ms])
+        emails.email_send(case=case, created_by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The e-mail is being sent."))
+    return redirect("case_detail", pk=case.pk)
+
+
+@desk_work
+@require_POST
+def email_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    email = get_object_or_404(SupportEmail, pk=pk)
+    try:
+        emails.email_retry(email=email)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("case_detail", pk=email.case_id)

@@ -1,0 +1,98 @@
+"""Support e-mails (R10): written on the case, sent by the worker after the commit.
+
+Every e-mail ends with the customer's current credit, in the customer's language. The
+message is stored first; sending happens in the background (django-tasks, database
+backend) once the transaction has committed; a failure is recorded and can be retried.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from billing.selectors import credit_balance
+from customers.models import Customer
+
+from .models import Case, EmailStatus, SupportEmail
+
+
+def credit_statement(*, customer: Customer, on: date) -> str:
+    """R10: "Votre avoir actuel : 15 min, valable jusqu'au 31.12.2026" (customer's language)."""
+    balance = credit_balance(customer=customer, on=on)
+    with translation.override(customer.language):
+        if balance.valid_to is None:
+            return _("Your current support credit: 0 min.")
+        return _("Your current support credit: %(minutes)s min, valid until %(day)s.") % {
+            "minutes": balance.remaining,
+            "day": date_format(balance.valid_to, "d.m.Y"),
+        }
+
+
+@transaction.atomic
+def email_send(*, case: Case, subject: str, body: str, created_by=None) -> SupportEmail:
+    """Store a reply to the case's contact (or the customer) and have the worker send it."""
+    if not isinstance(case, Case) or case.pk is None:
+        raise ValidationError(_("Choose an existing case."))
+    to = (case.contact.email if case.contact and case.contact.email else "") or case.customer.email
+    if not to:
+        raise ValidationError(
+            _("Neither the contact nor the customer has an e-mail address; add one first.")
+        )
+    if not isinstance(subject, str) or not subject.strip() or len(subject.strip()) > 200:
+        raise ValidationError(_("Give a subject of at most 200 characters."))
+    if not isinstance(body, str) or not body.strip() or len(body) > 20_000:
+        raise ValidationError(_("Write the text of the e-mail (at most 20'000 characters)."))
+    statement = credit_statement(customer=case.customer, on=timezone.localdate())
+    email = SupportEmail.objects.create(
+        case=case,
+        to=to,
+        subject=f"[{case.reference}] {subject.strip()}",
+        body=f"{body.strip()}\n\n--\n{statement}\n",
+        language=case.customer.language,
+        created_by=created_by,
+    )
+    transaction.on_commit(lambda: deliver_support_email.enqueue(email.pk))
+    return email
+
+
+@transaction.atomic
+def email_retry(*, email: SupportEmail) -> SupportEmail:
+    """Send a failed e-mail again."""
+    email = SupportEmail.objects.select_for_update().get(pk=email.pk)
+    if email.status != EmailStatus.FAILED:
+        raise ValidationError(_("Only a failed e-mail can be sent again."))
+    email.status = EmailStatus.QUEUED
+    email.save(update_fields=["status"])
+    transaction.on_commit(lambda: deliver_support_email.enqueue(email.pk))
+    return email
+
+
+@task()
+def deliver_support_email(email_id: int) -> str:
+    """Background: send one stored support e-mail through Django's e-mail backend."""
+    with transaction.atomic():
+        email = SupportEmail.objects.select_for_update().get(pk=email_id)
+        if email.status != EmailStatus.QUEUED:
+            return email.status  # sent meanwhile, or failed and not retried
+        email.attempts += 1
+        try:
+            EmailMessage(
+                subject=email.subject,
+                body=email.body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[email.to],
+            ).send()
+        except Exception as exc:
+            email.status, email.error = EmailStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        else:
+            email.status, email.error, email.sent_at = EmailStatus.SENT, "", timezone.now()
+        email.save(update_fields=["status", "error", "sent_at", "attempts"])
+        return email.status
