@@ -18,7 +18,11 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def desk_users(request=None):
-    perm = Q(groups__permissions__codename="change_case") | Q(is_superuser=True)
+    """Active users who may work cases (desk roles, administrators)."""
+    perm = Q(
+        groups__permissions__content_type__app_label="cases",
+        groups__permissions__codename="change_case",
+    ) | Q(is_superuser=True)
     return get_user_model().objects.filter(perm, is_active=True).distinct().order_by("username")
 
 

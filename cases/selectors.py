@@ -17,7 +17,7 @@ from billing.selectors import CreditBalance, credit_balance
 from customers.models import Contact, Customer, search_key
 from customers.selectors import SupportStatus, support_status
 
-from .models import ACTIVE_STATUSES, Case
+from .models import ACTIVE_STATUSES, Callback, CallbackStatus, Case
 
 PHONE_CHARS = re.compile(r"^[+0-9 ()./-]+$")
 NUMBER = re.compile(r"^[1-9][0-9]{3,9}$")
@@ -118,6 +118,7 @@ class CustomerPage:
     open_cases: list[Case]
     recent_cases: list[Case]
     costs: dict[str, dict]
+    open_callbacks: list[Callback]
 
 
 def customer_page(*, customer: Customer, on: date, recent: int = 10) -> CustomerPage:
@@ -133,4 +134,9 @@ def customer_page(*, customer: Customer, on: date, recent: int = 10) -> Customer
         open_cases=open_cases,
         recent_cases=recent_cases,
         costs=case_costs(open_cases + recent_cases),
+        open_callbacks=list(
+            Callback.objects.filter(case__customer=customer, status=CallbackStatus.OPEN)
+            .select_related("case")
+            .order_by("first_window_start")[:20]
+        ),
     )

@@ -21,7 +21,7 @@ from customers.selectors import support_status
 from customers.services import customer_create
 
 from . import callbacks, emails, selectors, services
-from .filters import CaseFilter
+from .filters import CaseFilter, desk_users
 from .forms import (
     AttemptForm,
     CallbackForm,
@@ -113,6 +113,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _form_error(form, exc)
         else:
+            if request.GET.get("then") == "callback":
+                return redirect("callback_new", pk=case.pk)
             return redirect("case_detail", pk=case.pk)
     return render(
         request,
@@ -151,6 +153,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "bug_form": VerifiedBugForm(initial={"bug_reference": case.bug_reference}),
             "customer_status": support_status(customer=case.customer, on=timezone.localdate()),
             "callbacks": list(case.callbacks.order_by("-created_at")[:20]),
+            "desk_users": list(desk_users()),
             "emails": list(case.emails.order_by("-created_at")[:20]),
             "email_form": EmailForm(),
         }
@@ -236,9 +239,16 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_work
 @require_POST
 def case_take(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign the case: to the member of the desk chosen, or to oneself."""
     case = _case(pk)
+    assignee = request.user
+    if request.POST.get("assignee"):
+        assignee = desk_users().filter(pk=request.POST["assignee"]).first()
+        if assignee is None:
+            messages.error(request, _("Cases can only be assigned to members of the desk."))
+            return redirect("case_detail", pk=case.pk)
     try:
-        services.case_assign(case=case, assignee=request.user)
+        services.case_assign(case=case, assignee=assignee)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("case_detail", pk=case.pk)

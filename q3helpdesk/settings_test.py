@@ -23,3 +23,6 @@ MEDIA_ROOT = BASE_DIR / ".test-media"
 # Tests serve static files through the finders, not from a collected STATIC_ROOT.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Close connections after each request, so the live server of the browser test leaves
+# none open when the test database is dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -7,6 +7,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 
 from billing.services import record_usage
 from cases.emails import credit_statement, email_retry, email_send
@@ -15,7 +17,9 @@ from cases.services import case_create
 from q3helpdesk.roles import Role
 from tests.factories import ContactFactory, CustomerFactory, rental_customer
 
-pytestmark = pytest.mark.django_db
+# The worker runs for real, as in production: it needs committed rows and its own
+# transactions, so these tests commit (and restore the migrated reference data after).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 DAY = date(2026, 3, 2)
 
@@ -44,16 +48,14 @@ def test_credit_statement_without_credit():
     assert credit_statement(customer=customer, on=DAY) == "Votre avoir actuel : 0 min."
 
 
-def test_email_is_stored_then_sent_by_the_worker_after_commit(django_capture_on_commit_callbacks):
+def test_email_is_stored_then_sent_by_the_worker_after_commit():
     customer = rental_customer(variant="profi", language="fr")
     contact = ContactFactory(customer=customer, email="claire@dupont.example")
     case = case_create(customer=customer, contact=contact, channel="email", subject="TVA")
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with transaction.atomic():  # e.g. the request that writes the reply
         email = email_send(case=case, subject="Votre question", body="Bonjour,\nvoici…")
-    assert email.status == "queued" and mail.outbox == []  # nothing leaves before the commit
-    assert len(callbacks) == 1
-    callbacks[0]()  # the commit: the task is enqueued
-    assert mail.outbox == []  # the worker sends, not the request
+        assert DBTaskResult.objects.count() == 0  # nothing is queued before the commit
+    assert DBTaskResult.objects.count() == 1 and mail.outbox == []  # the worker sends
     run_worker()
     email.refresh_from_db()
     assert email.status == "sent" and email.sent_at is not None
@@ -65,20 +67,18 @@ def test_email_is_stored_then_sent_by_the_worker_after_commit(django_capture_on_
     assert sent.body.rstrip().endswith("Votre avoir actuel : 15 min, valable jusqu'au 31.12.2026.")
 
 
-def test_failure_is_visible_and_a_retry_sends_it(settings, django_capture_on_commit_callbacks):
+def test_failure_is_visible_and_a_retry_sends_it(settings):
     customer = rental_customer(language="de", email="info@muller.example")
     case = case_create(customer=customer, channel="email", subject="Lohn")
     settings.EMAIL_BACKEND = "tests.support.mail.UnreachableSMTPBackend"
-    with django_capture_on_commit_callbacks(execute=True):
-        email = email_send(case=case, subject="Antwort", body="Guten Tag")
+    email = email_send(case=case, subject="Antwort", body="Guten Tag")
     run_worker()
     email.refresh_from_db()
     assert email.status == "failed" and "SMTPConnectError" in email.error
     assert email.attempts == 1 and SupportEmail.objects.count() == 1  # nothing lost
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    with django_capture_on_commit_callbacks(execute=True):
-        email_retry(email=email)
+    email_retry(email=email)
     run_worker()
     email.refresh_from_db()
     assert (email.status, email.attempts, email.error) == ("sent", 2, "")
@@ -103,14 +103,11 @@ def test_email_needs_an_address_and_text():
     assert not SupportEmail.objects.exists()
 
 
-def test_reply_from_the_case_page(client, user_with_role, django_capture_on_commit_callbacks):
+def test_reply_from_the_case_page(client, user_with_role):
     customer = rental_customer(language="fr", email="info@favre.example")
     case = case_create(customer=customer, channel="email", subject="Question")
     client.force_login(user_with_role(Role.SUPPORT))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            f"/cases/{case.pk}/emails/", {"subject": "Réponse", "body": "Bonjour"}
-        )
+    response = client.post(f"/cases/{case.pk}/emails/", {"subject": "Réponse", "body": "Bonjour"})
     assert response.status_code == 302
     run_worker()
     page = client.get(f"/cases/{case.pk}/").content.decode()

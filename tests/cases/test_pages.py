@@ -1,6 +1,6 @@
 """The desk's pages through the views: lookup, customer page, cases, time entries."""
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 import pytest
@@ -114,7 +114,7 @@ def test_customer_page_query_budget(desk, django_assert_max_num_queries, rows):
         ContactFactory(customer=customer)
         case = open_case(customer)
         time_entry_add(case=case, activity="support", minutes=5 + n, performed_on=DAY)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         assert desk.get("/customers/10001/").status_code == 200
 
 
@@ -287,7 +287,7 @@ def test_case_list_and_case_page_query_budget(desk, django_assert_max_num_querie
         time_entry_add(case=case, activity="support", minutes=3, performed_on=DAY)
     with django_assert_max_num_queries(10):
         assert desk.get("/cases/").status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert desk.get(f"/cases/{case.pk}/").status_code == 200
 
 
@@ -310,3 +310,38 @@ def test_users_without_role_see_no_desk_page(client, user_with_role):
     client.force_login(user_with_role(None))
     for path in ("/cases/", f"/cases/{case.pk}/", "/customers/10001/", "/lookup/?q=x"):
         assert client.get(path).status_code == 403, path
+
+
+def test_assign_a_case_to_a_colleague_but_not_to_billing(desk, user_with_role):
+    case = open_case(rental_customer())
+    colleague = user_with_role(Role.SUPPORT, username="stefan")
+    accountant = user_with_role(Role.BILLING, username="beatrice")
+    desk.post(f"/cases/{case.pk}/take/", {"assignee": colleague.pk})
+    case.refresh_from_db()
+    assert case.assignee == colleague
+    desk.post(f"/cases/{case.pk}/take/", {"assignee": accountant.pk})
+    case.refresh_from_db()
+    assert case.assignee == colleague
+    desk.post(f"/cases/{case.pk}/take/")
+    case.refresh_from_db()
+    assert case.assignee.username == "isabelle"
+
+
+def test_schedule_a_callback_from_the_customer_page(desk):
+    from cases.callbacks import callback_schedule
+
+    rental_customer(number="10001", phone="021 312 45 67")
+    response = desk.post(
+        "/cases/new/?customer=10001&then=callback",
+        {"channel": "phone", "subject": "Rappel", "kind": "case"},
+    )
+    case = Case.objects.get()
+    assert response["Location"] == f"/cases/{case.pk}/callbacks/new/"
+    callback_schedule(
+        case=case,
+        phone="021 312 45 67",
+        reason="Clôture annuelle",
+        windows=[(date(2026, 3, 2), time(15, 0), time(16, 0))],
+    )
+    html = desk.get("/customers/10001/").content.decode()
+    assert "Clôture annuelle" in html and 'data-testid="customer-schedule-callback"' in html
