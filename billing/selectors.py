@@ -292,14 +292,7 @@ class WorkSummary:
 def work_summary(*, customer, work_ref: str) -> WorkSummary:
     """Totals of one case (``work_ref``) over all its usages and reversals; one query."""
     _require_customer(customer)
-    totals = Usage.objects.filter(customer=customer, work_ref=work_ref).aggregate(
-        logged=Coalesce(Sum("logged_minutes"), 0),
-        charged=Coalesce(Sum("charged_minutes"), 0),
-        credit=Coalesce(Sum("credit_minutes"), 0),
-        billable=Coalesce(Sum("billable_minutes"), 0),
-        free=Coalesce(Sum("free_minutes"), 0),
-        amount=Coalesce(Sum("amount"), Value(Decimal("0.00")), output_field=DecimalField()),
-    )
+    totals = ledger_totals(Usage.objects.filter(customer=customer, work_ref=work_ref))
     return WorkSummary(
         work_ref=work_ref,
         logged_minutes=totals["logged"],
@@ -307,7 +300,7 @@ def work_summary(*, customer, work_ref: str) -> WorkSummary:
         credit_minutes=totals["credit"],
         billable_minutes=totals["billable"],
         free_minutes=totals["free"],
-        amount=round_money(Decimal(str(totals["amount"]))),
+        amount=totals["amount"],
     )
 
 

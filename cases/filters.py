@@ -1,20 +1,18 @@
 from datetime import datetime, time, timedelta
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from customers.filters import DATE_INPUT, DateRangeFilterSet
 
 from .models import Case, CaseStatus, Channel
 
 
 def _start_of(day):
     return timezone.make_aware(datetime.combine(day, time.min))
-
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def desk_users(request=None):
@@ -26,13 +24,17 @@ def desk_users(request=None):
     return get_user_model().objects.filter(perm, is_active=True).distinct().order_by("username")
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(DateRangeFilterSet):
+    date_range = ("created_from", "created_to")
+
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices, label=_("Status"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     assignee = django_filters.ModelChoiceFilter(queryset=desk_users, label=_("Assigned to"))
     customer = django_filters.CharFilter(field_name="customer__number", label=_("Customer number"))
-    created_from = django_filters.DateFilter(method="filter_from", label=_("From"), widget=DATE)
-    created_to = django_filters.DateFilter(method="filter_to", label=_("To"), widget=DATE)
+    created_from = django_filters.DateFilter(
+        method="filter_from", label=_("From"), widget=DATE_INPUT
+    )
+    created_to = django_filters.DateFilter(method="filter_to", label=_("To"), widget=DATE_INPUT)
     support_plus = django_filters.BooleanFilter(label=_("Support+"))
 
     class Meta:
@@ -53,11 +55,3 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_to(self, queryset, name, value):
         return queryset.filter(created_at__lt=_start_of(value + timedelta(days=1)))
-
-    def filter_queryset(self, queryset):
-        data = self.form.cleaned_data
-        start, end = data.get("created_from"), data.get("created_to")
-        if start and end and end < start:
-            self.form.add_error("created_to", _("The end date cannot be before the start date."))
-            return queryset.none()
-        return super().filter_queryset(queryset)

@@ -3,11 +3,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Activity
+from customers.filters import DATE_INPUT
 from customers.models import Contact, Language
 
 from .models import AttemptOutcome, CaseKind, CaseStatus, Channel
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CustomerForm(forms.Form):
@@ -42,7 +41,7 @@ class CaseForm(forms.Form):
 class TimeEntryForm(forms.Form):
     activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=720)
-    performed_on = forms.DateField(label=_("Date"), widget=DATE)
+    performed_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def clean_performed_on(self):
@@ -73,7 +72,7 @@ class CallbackForm(forms.Form):
 
 
 class CallbackWindowForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=DATE, required=False)
+    day = forms.DateField(label=_("Date"), widget=DATE_INPUT, required=False)
     starts = forms.TimeField(label=_("From"), widget=TIME, required=False)
     ends = forms.TimeField(label=_("To"), widget=TIME, required=False)
 

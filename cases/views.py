@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
-from django_tables2.export.views import ExportMixin
 
 from billing.selectors import quote, work_summary
 from customers.models import Customer
 from customers.selectors import support_status
 from customers.services import customer_create
+from customers.views import TableListView
 
 from . import callbacks, emails, selectors, services
 from .filters import CaseFilter, desk_users
@@ -268,9 +265,7 @@ def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("case_detail", pk=case.pk)
 
 
-class CaseListView(
-    LoginRequiredMixin, PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView
-):
+class CaseListView(TableListView):
     permission_required = READ
     table_class = CaseTable
     filterset_class = CaseFilter

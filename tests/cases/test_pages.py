@@ -345,3 +345,17 @@ def test_schedule_a_callback_from_the_customer_page(desk):
     )
     html = desk.get("/customers/10001/").content.decode()
     assert "Clôture annuelle" in html and 'data-testid="customer-schedule-callback"' in html
+
+
+def test_case_list_refuses_bad_filters_and_unknown_exports(desk):
+    open_case(rental_customer())
+    reversed_dates = desk.get(
+        "/cases/",
+        {"created_from": "2026-03-02", "created_to": "2026-03-01"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "cannot be before the start date" in reversed_dates.content.decode()
+    assert list(reversed_dates.context["table"].data) == []
+    same_day = desk.get("/cases/", {"created_from": "2026-03-02", "created_to": "2026-03-02"})
+    assert len(same_day.context["table"].data) == 1
+    assert desk.get("/cases/", {"_export": "xlsx"}).status_code == 404
