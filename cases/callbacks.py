@@ -24,6 +24,7 @@ from .models import (
     CallbackStatus,
     CallbackWindow,
     Case,
+    CaseKind,
 )
 from .selectors import normalise_phone
 
@@ -60,6 +61,12 @@ def callback_schedule(
     """Promise a call in one to five windows the customer gave (date, from, to)."""
     if not isinstance(case, Case) or case.pk is None:
         raise ValidationError(_("Choose an existing case."))
+    case = Case.objects.select_related("customer", "contact").get(pk=case.pk)
+    if case.kind != CaseKind.CASE or not case.is_active:
+        raise ValidationError(_("Callbacks are scheduled on an open support case."))
+    status = support_status(customer=case.customer, on=timezone.localdate())
+    if not status.eligible:
+        raise ValidationError(_("No support can be given: %(reason)s") % {"reason": status.reason})
     number = normalise_phone(phone if isinstance(phone, str) else "")
     if number is None:
         raise ValidationError(_("Give a valid phone number to call back."))
@@ -77,15 +84,13 @@ def callback_schedule(
             raise ValidationError(_("Give each window as a date with a start and an end time."))
         spans.append(_window(*window))
     spans.sort()
-    contact = contact or case.contact
-    registered = support_status(customer=case.customer, on=timezone.localdate()).is_registered(
-        contact
-    )
+    # Priority is the Support+ of today: a subscription that ended gives none.
+    registered = status.is_registered(contact or case.contact)
     callback = Callback.objects.create(
         case=case,
         phone=number,
         reason=reason.strip(),
-        support_plus=registered or case.support_plus,
+        support_plus=registered,
         first_window_start=spans[0][0],
         last_window_end=max(end for _, end in spans),
         created_by=created_by,

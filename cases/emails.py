@@ -20,20 +20,30 @@ from django_tasks import task
 
 from billing.selectors import credit_balance
 from customers.models import Customer
+from customers.selectors import support_status
 
-from .models import Case, EmailStatus, SupportEmail
+from .models import Case, CaseKind, EmailStatus, SupportEmail
 
 
-def credit_statement(*, customer: Customer, on: date) -> str:
-    """R10: "Votre avoir actuel : 15 min, valable jusqu'au 31.12.2026" (customer's language)."""
+def credit_statement(*, customer: Customer, on: date, contact=None) -> str:
+    """R10, in the customer's language: "Votre avoir actuel : 15 min, valable jusqu'au
+    31.12.2026." Support+ minutes count only for a registered person (R7); credit that
+    expires on other days is listed per expiry day."""
     balance = credit_balance(customer=customer, on=on)
+    registered = support_status(customer=customer, on=on).is_registered(contact)
+    usable: dict[date, int] = {}
+    for bucket in balance.buckets:
+        if bucket.remaining and (registered or not bucket.registered_only):
+            usable[bucket.valid_to] = usable.get(bucket.valid_to, 0) + bucket.remaining
     with translation.override(customer.language):
-        if balance.valid_to is None:
+        if not usable:
             return _("Your current support credit: 0 min.")
-        return _("Your current support credit: %(minutes)s min, valid until %(day)s.") % {
-            "minutes": balance.remaining,
-            "day": date_format(balance.valid_to, "d.m.Y"),
-        }
+        parts = [
+            _("%(minutes)s min, valid until %(day)s")
+            % {"minutes": minutes, "day": date_format(day, "d.m.Y")}
+            for day, minutes in sorted(usable.items())
+        ]
+        return _("Your current support credit: %(credit)s.") % {"credit": "; ".join(parts)}
 
 
 @transaction.atomic
@@ -41,6 +51,8 @@ def email_send(*, case: Case, subject: str, body: str, created_by=None) -> Suppo
     """Store a reply to the case's contact (or the customer) and have the worker send it."""
     if not isinstance(case, Case) or case.pk is None:
         raise ValidationError(_("Choose an existing case."))
+    if case.kind != CaseKind.CASE:
+        raise ValidationError(_("Support e-mails are written on support cases, not on leads."))
     to = (case.contact.email if case.contact and case.contact.email else "") or case.customer.email
     if not to:
         raise ValidationError(
@@ -50,7 +62,9 @@ def email_send(*, case: Case, subject: str, body: str, created_by=None) -> Suppo
         raise ValidationError(_("Give a subject of at most 200 characters."))
     if not isinstance(body, str) or not body.strip() or len(body) > 20_000:
         raise ValidationError(_("Write the text of the e-mail (at most 20'000 characters)."))
-    statement = credit_statement(customer=case.customer, on=timezone.localdate())
+    statement = credit_statement(
+        customer=case.customer, on=timezone.localdate(), contact=case.contact
+    )
     email = SupportEmail.objects.create(
         case=case,
         to=to,

@@ -77,6 +77,10 @@ def case_create(
             _("Support cannot be given: %(reason)s Record a rental-switch lead instead.")
             % {"reason": status.reason}
         )
+    if kind == CaseKind.LEAD and status.eligible:
+        raise ValidationError(
+            _("The customer has a current rental licence: open a support case instead.")
+        )
     registered = status.is_registered(contact)
     if channel == Channel.SUPPORT_PLUS and not registered:
         raise ValidationError(
@@ -133,6 +137,8 @@ def case_mark_verified_bug(*, case: Case, bug_reference: str) -> Case:
     """Mark the case as a software error verified by Q3: its later time is free (R9)."""
     bug_reference = _text(bug_reference, _("The bug reference"), 64, required=True)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.kind != CaseKind.CASE:
+        raise ValidationError(_("A rental-switch lead has no software error to verify."))
     case.bug_reference = bug_reference
     case.verified_bug_at = case.verified_bug_at or timezone.now()
     case.save(update_fields=["bug_reference", "verified_bug_at", "updated_at"])

@@ -240,7 +240,8 @@ def case_take(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
     assignee = request.user
     if request.POST.get("assignee"):
-        assignee = desk_users().filter(pk=request.POST["assignee"]).first()
+        chosen = request.POST["assignee"]
+        assignee = desk_users().filter(pk=chosen).first() if chosen.isdigit() else None
         if assignee is None:
             messages.error(request, _("Cases can only be assigned to members of the desk."))
             return redirect("case_detail", pk=case.pk)

@@ -1,5 +1,7 @@
 """Shared pieces of the filters of every list (they may all import customers)."""
 
+from datetime import date
+
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,11 +15,20 @@ class DateRangeFilterSet(django_filters.FilterSet):
     a reversed range is a clear form error and shows no rows."""
 
     date_range: tuple[str, str] = ("", "")
+    earliest, latest = date(1990, 1, 1), date(2199, 12, 31)
 
     def filter_queryset(self, queryset):
         start_field, end_field = self.date_range
         start = self.form.cleaned_data.get(start_field)
         end = self.form.cleaned_data.get(end_field)
+        for name, value in ((start_field, start), (end_field, end)):
+            if value and not self.earliest <= value <= self.latest:
+                self.form.add_error(
+                    name,
+                    _("Choose a date between %(first)s and %(last)s.")
+                    % {"first": f"{self.earliest:%d.%m.%Y}", "last": f"{self.latest:%d.%m.%Y}"},
+                )
+                return queryset.none()
         if start and end and end < start:
             self.form.add_error(end_field, _("The end date cannot be before the start date."))
             return queryset.none()

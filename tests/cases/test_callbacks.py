@@ -228,3 +228,32 @@ def test_managers_see_the_queue_but_cannot_work_it(client, user_with_role):
     )
     callback.refresh_from_db()
     assert callback.status == "open" and callback.claimed_by is None
+
+
+def test_callbacks_only_on_an_open_support_case_of_an_eligible_customer():
+    from cases.services import case_set_status
+    from tests.factories import CustomerFactory
+
+    lead = case_create(customer=CustomerFactory(), channel="phone", subject="x", kind="lead")
+    closed = case_set_status(case=open_case(), status="closed")
+    lapsed = open_case(rental_customer(start=date(2026, 1, 1), end=date(2026, 3, 5)))
+    from customers.models import RentalPeriod
+
+    RentalPeriod.objects.filter(licence__customer=lapsed.customer).update(end=date(2026, 3, 1))
+    for case, message in (
+        (lead, "open support case"),
+        (closed, "open support case"),
+        (lapsed, "No support can be given"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            schedule(case=case)
+    assert not Callback.objects.exists()
+
+
+def test_support_plus_priority_ends_with_the_subscription():
+    customer = rental_customer(variant="premium")
+    anna = ContactFactory(customer=customer)
+    subscribe_support_plus(customer, [anna], start=date(2026, 1, 1), end=date(2026, 3, 1))
+    case = open_case(customer, contact=anna)  # opened on 02.03: the subscription has ended
+    assert not case.support_plus
+    assert not schedule(case=case).support_plus

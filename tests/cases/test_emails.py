@@ -114,3 +114,32 @@ def test_reply_from_the_case_page(client, user_with_role):
     assert "Réponse" in page and 'data-testid="email-sent"' in page
     bad = client.post(f"/cases/{case.pk}/emails/", {"subject": "", "body": ""}, follow=True)
     assert SupportEmail.objects.count() == 1 and bad.status_code == 200
+
+
+def test_support_plus_minutes_are_stated_only_to_registered_persons():
+    customer = rental_customer(
+        variant="profi",
+        modules=["COFI"],
+        start=date(2026, 3, 1),
+        end=date(2027, 2, 28),
+        language="fr",
+    )  # 15 min
+    anna, ben = ContactFactory(customer=customer), ContactFactory(customer=customer)
+    from tests.factories import support_plus
+
+    support_plus(customer, [anna], start=date(2026, 3, 1), end=date(2026, 12, 31))
+    assert credit_statement(customer=customer, on=DAY, contact=ben) == (
+        "Votre avoir actuel : 15 min, valable jusqu'au 28.02.2027."
+    )
+    assert credit_statement(customer=customer, on=DAY, contact=anna) == (
+        "Votre avoir actuel : 120 min, valable jusqu'au 31.12.2026; "
+        "15 min, valable jusqu'au 28.02.2027."
+    )
+
+
+def test_no_e_mail_on_a_lead():
+    customer = CustomerFactory(email="lead@prospect.example")
+    lead = case_create(customer=customer, channel="phone", subject="Interested", kind="lead")
+    with pytest.raises(ValidationError, match="not on leads"):
+        email_send(case=lead, subject="x", body="y")
+    assert not SupportEmail.objects.exists()

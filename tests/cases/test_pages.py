@@ -359,3 +359,27 @@ def test_case_list_refuses_bad_filters_and_unknown_exports(desk):
     same_day = desk.get("/cases/", {"created_from": "2026-03-02", "created_to": "2026-03-02"})
     assert len(same_day.context["table"].data) == 1
     assert desk.get("/cases/", {"_export": "xlsx"}).status_code == 404
+
+
+def test_bad_assignee_and_out_of_range_dates_are_clear_errors(desk):
+    case = open_case(rental_customer())
+    response = desk.post(f"/cases/{case.pk}/take/", {"assignee": "abc"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.assignee is None
+    for params in ({"created_from": "0001-01-01"}, {"created_to": "9999-12-31"}):
+        page = desk.get("/cases/", params, HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200
+        assert "Choose a date between 01.01.1990 and 31.12.2199" in page.content.decode()
+        assert list(page.context["table"].data) == []
+
+
+def test_no_lead_for_a_customer_who_may_get_support(desk):
+    rental_customer(number="10001")
+    response = desk.post(
+        "/cases/new/?customer=10001",
+        {"channel": "phone", "subject": "x", "kind": "lead"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "open a support case instead" in response.content.decode()
+    assert not Case.objects.exists()
