@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from customers.models import LicenceVariant
 
-from .models import CreditAllowance, CreditGrant, Tariff, Usage, UsageDraw
+from .models import Company, CreditAllowance, CreditGrant, Tariff, Usage, UsageDraw
 from .rules import missing_credit_cells
 
 CELLS = [(v, several) for v in LicenceVariant.values for several in (False, True)]
@@ -236,3 +236,22 @@ class UsageAdmin(ReadOnlyAdmin):
     date_hierarchy = "performed_on"
     list_select_related = ["customer", "reverses"]
     inlines = [UsageDrawInline]
+
+
+@admin.register(Company)
+class CompanyAdmin(SimpleHistoryAdmin):
+    """One row: the creditor of every invoice."""
+
+    list_display = ["legal_name", "uid", "iban", "payment_term_days"]
+    fieldsets = [
+        (None, {"fields": ["legal_name", "uid"]}),
+        (_("Address"), {"fields": ["street", "house_number", "postcode", "city", "country"]}),
+        (_("Payment"), {"fields": ["iban", "payment_term_days"]}),
+        (_("Contact and footer"), {"fields": ["email", "phone", "footer"]}),
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return not Company.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

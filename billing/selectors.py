@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from customers.models import Contact, Customer, LicenceKind, RentalPeriod
 from customers.selectors import SupportStatus, support_status
 
-from .models import FREE_ACTIVITIES, Activity, CreditGrant, GrantSource, Tariff, Usage
+from .models import FREE_ACTIVITIES, Activity, Company, CreditGrant, GrantSource, Tariff, Usage
 from .rules import allocate, amount_step, charged_minutes, round_money
 
 MAX_MINUTES = 720  # one posting covers at most a (long) working day
@@ -383,3 +383,13 @@ def grants_with_use():
         .annotate(used=used)
         .annotate(remaining=F("minutes") - F("used"))
     )
+
+
+def company() -> Company:
+    """The creditor data for invoices; a clear error while an administrator has not entered it."""
+    found = Company.objects.first()
+    if found is None:
+        raise ValidationError(
+            _("The company data (creditor, UID, IBAN) is missing; an administrator enters it.")
+        )
+    return found

@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from billing.models import Company
 from billing.selectors import tariff_in_force
 from billing.services import record_usage
 from customers import services
@@ -101,6 +102,28 @@ SCENARIOS = {
     "10013": Scenario(None),
     "10014": Scenario("rental", "profi", ("COFI", "SAL", "FAC"), "1800.00", periods="next"),
 }
+
+
+def seed_company() -> Company:
+    """Clearly fictional creditor data (the QR-IBAN is the QR-bill standard's example)."""
+    company = Company.objects.first()
+    if company is None:
+        company = Company(
+            legal_name="Q3 Software SA (démo)",
+            street="Demoweg",
+            house_number="1",
+            postcode="3011",
+            city="Bern",
+            uid="CHE-123.456.788",
+            iban="CH44 3199 9123 0008 8901 2",
+            email="facturation@q3software.example",
+            phone="031 511 49 49",
+            footer="Données fictives de démonstration · Fiktive Demodaten",
+            payment_term_days=30,
+        )
+        company.full_clean()
+        company.save()
+    return company
 
 
 def seed_users() -> list[tuple[str, str]]:

@@ -32,6 +32,7 @@ class Command(BaseCommand):
             raise CommandError("--scale must be 0 or more.")
         today = timezone.localdate()
         users = seeding.seed_users()
+        seeding.seed_company()
         added = seeding.seed_customers(today)
         self.stdout.write(f"Demo customers added: {added} (existing ones kept).")
         if scale:
