@@ -460,3 +460,17 @@ class Company(models.Model):
         """QR-IBANs have an institution id (IID) between 30000 and 31999."""
         iid = int(iban.compact(self.iban)[4:9])
         return 30000 <= iid <= 31999
+
+
+class InvoiceNumberSequence(models.Model):
+    """The last invoice number given in a year; locked while the next one is taken."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("invoice number sequence")
+        verbose_name_plural = _("invoice number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

@@ -26,7 +26,7 @@ from customers.models import (
     SupportPlusSubscription,
 )
 
-from .models import CreditGrant, GrantSource, Tariff, Usage, UsageDraw
+from .models import CreditGrant, GrantSource, InvoiceNumberSequence, Tariff, Usage, UsageDraw
 from .rules import allocate, amount_step, charged_minutes
 from .selectors import plan_usage, tariff_in_force
 
@@ -412,3 +412,27 @@ def _withdrawal_sources(usage: Usage, bucket) -> list[tuple[tuple, int]]:
         sources.append((("grant", grant_id), drawn[grant_id][0] - own_grant.get(grant_id, 0)))
     sources.append((("free", None), free - own_free))
     return sources
+
+
+# --- invoice numbers --------------------------------------------------------------------
+
+
+def invoice_number_next(*, year: int) -> str:
+    """The next invoice number of ``year`` (``2026-00017``), gap-free and unique.
+
+    Must run inside the transaction that issues the invoice: the year's row stays locked
+    until it commits, so two desks issuing at once get consecutive numbers, and a rolled
+    back issue gives its number back.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("invoice_number_next() must run inside the issuing transaction")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 9999:
+        raise ValidationError(_("The invoice year must be a year such as 2026."))
+    # Create the year's row if needed without racing another desk, then lock it.
+    InvoiceNumberSequence.objects.bulk_create(
+        [InvoiceNumberSequence(year=year, last=0)], ignore_conflicts=True
+    )
+    sequence = InvoiceNumberSequence.objects.select_for_update().get(year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{year}-{sequence.last:05d}"
