@@ -166,8 +166,8 @@ class TariffAdmin(SimpleHistoryAdmin):
         return super().has_change_permission(request, obj)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger is audited here, never edited: no add, change or delete."""
+class ReadOnlyMixin:
+    """The ledger is audited in the admin, never edited: no add, change or delete."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -179,20 +179,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class UsageDrawInline(admin.TabularInline):
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    pass
+
+
+class UsageDrawInline(ReadOnlyMixin, admin.TabularInline):
     model = UsageDraw
     extra = 0
     fields = ["grant", "minutes"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CreditGrant)

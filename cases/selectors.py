@@ -45,6 +45,7 @@ class LookupResult:
     query: str
     kind: str  # phone, email, number, name or empty
     customers: list[Customer]
+    more: bool = False  # more than MAX_MATCHES matched: the desk should narrow the search
 
     @property
     def single(self) -> Customer | None:
@@ -68,16 +69,18 @@ def lookup(*, q: str) -> LookupResult:
     phone = normalise_phone(q)
     if phone:
         contact_phone = Contact.objects.filter(customer=OuterRef("pk"), phone=phone)
-        found = base.filter(Q(phone=phone) | Exists(contact_phone))
-        return LookupResult(q, "phone", list(found[:MAX_MATCHES]))
+        return _result(q, "phone", base.filter(Q(phone=phone) | Exists(contact_phone)))
     if "@" in q:
         contact_mail = Contact.objects.filter(customer=OuterRef("pk"), email__iexact=q)
-        found = base.filter(Q(email__iexact=q) | Exists(contact_mail))
-        return LookupResult(q, "email", list(found[:MAX_MATCHES]))
+        return _result(q, "email", base.filter(Q(email__iexact=q) | Exists(contact_mail)))
     key = search_key(q)
     contact_name = Contact.objects.filter(customer=OuterRef("pk"), name_key__contains=key)
-    found = base.filter(Q(name_key__contains=key) | Exists(contact_name))
-    return LookupResult(q, "name", list(found[:MAX_MATCHES]))
+    return _result(q, "name", base.filter(Q(name_key__contains=key) | Exists(contact_name)))
+
+
+def _result(q: str, kind: str, found) -> LookupResult:
+    rows = list(found[: MAX_MATCHES + 1])  # one more tells whether there are more
+    return LookupResult(q, kind, rows[:MAX_MATCHES], more=len(rows) > MAX_MATCHES)
 
 
 # --- cases with their cost -------------------------------------------------------------

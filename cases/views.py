@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -312,8 +313,12 @@ def callback_queue(request: HttpRequest) -> HttpResponse:
         "cases/callback_queue.html",
         {
             "now": now,
-            "waiting": list(callbacks.callbacks_waiting(now)[:200]),
-            "missed": list(callbacks.callbacks_missed(now)[:200]),
+            "waiting": Paginator(callbacks.callbacks_waiting(now), 50).get_page(
+                request.GET.get("page")
+            ),
+            "missed": Paginator(callbacks.callbacks_missed(now), 50).get_page(
+                request.GET.get("missed_page")
+            ),
             "attempt_form": AttemptForm(),
             "can_work": request.user.has_perm(WORK),
         },

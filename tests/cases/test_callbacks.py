@@ -194,7 +194,7 @@ def test_bad_windows_on_the_page_save_nothing(desk, window):
 def test_queue_page_claim_attempt_and_reached_continues_in_the_case(desk):
     callback = schedule(windows=[(TODAY, time(9, 0), time(10, 0))])
     page = desk.get("/callbacks/")
-    assert page.context["waiting"] == [callback]
+    assert list(page.context["waiting"]) == [callback]
     assert 'data-testid="callbacks-due"' in page.content.decode()
     desk.post(f"/callbacks/{callback.pk}/claim/")
     busy = desk.post(f"/callbacks/{callback.pk}/attempt/", {"outcome": "busy"})
@@ -257,3 +257,13 @@ def test_support_plus_priority_ends_with_the_subscription():
     case = open_case(customer, contact=anna)  # opened on 02.03: the subscription has ended
     assert not case.support_plus
     assert not schedule(case=case).support_plus
+
+
+def test_queue_is_paginated_not_cut(desk):
+    for _ in range(51):
+        schedule(windows=[(TODAY, time(10, 0), time(11, 0))])
+    first = desk.get("/callbacks/")
+    assert first.context["waiting"].paginator.count == 51
+    assert len(first.context["waiting"]) == 50
+    assert len(desk.get("/callbacks/", {"page": "2"}).context["waiting"]) == 1
+    assert desk.get("/callbacks/", {"page": "abc"}).status_code == 200

@@ -85,3 +85,16 @@ def test_lookup_query_count_does_not_grow(desk, django_assert_max_num_queries):
         customer_create(name=f"Müller {n}")
     with django_assert_max_num_queries(2):
         assert len(lookup(q="müller").customers) == 32
+
+
+def test_more_matches_than_shown_are_announced(client, user_with_role):
+    from cases.selectors import MAX_MATCHES
+    from q3helpdesk.roles import Role
+
+    for n in range(MAX_MATCHES + 1):
+        customer_create(name=f"Garage Rochat {n}")
+    result = lookup(q="rochat")
+    assert len(result.customers) == MAX_MATCHES and result.more
+    assert not lookup(q="Garage Rochat 7").more
+    client.force_login(user_with_role(Role.INFOLINE))
+    assert 'data-testid="lookup-more"' in client.get("/lookup/", {"q": "rochat"}).content.decode()
