@@ -7,7 +7,7 @@ from q3helpdesk.roles import Role
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login", "logout", "set_language", "javascript-catalog"}
+PUBLIC = {"login", "logout", "set_language", "javascript-catalog", "favicon"}
 
 
 def _example_paths(patterns=None, prefix=""):
@@ -159,3 +159,8 @@ def test_language_switcher(client, user_with_role, language, text):
     html = client.get("/").content.decode()
     assert f'<html lang="{language}">' in html
     assert text in html
+
+
+def test_favicon_for_pages_without_an_icon_link(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
