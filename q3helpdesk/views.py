@@ -1,6 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
+from django.views.generic import RedirectView
 
 from billing.selectors import tariff_in_force
 from customers.models import LicenceVariant
@@ -39,3 +41,13 @@ def home(request):
             "overview": customer_overview(on=today),
         },
     )
+
+
+class FaviconView(RedirectView):
+    """/favicon.ico for pages without an icon link (the admin); resolved per request,
+    because the static file's hashed name is known only after collectstatic."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.svg")
