@@ -9,7 +9,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from customers.models import LicenceVariant
 
-from .models import Company, CreditAllowance, CreditGrant, Tariff, Usage, UsageDraw
+from .models import (
+    Company,
+    CreditAllowance,
+    CreditGrant,
+    Invoice,
+    InvoiceLine,
+    InvoiceRun,
+    Tariff,
+    Usage,
+    UsageDraw,
+)
 from .rules import missing_credit_cells
 
 CELLS = [(v, several) for v in LicenceVariant.values for several in (False, True)]
@@ -250,3 +260,40 @@ class CompanyAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class InvoiceLineInline(ReadOnlyMixin, admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    fields = [
+        "position",
+        "kind",
+        "work_ref",
+        "activity",
+        "text",
+        "charged_minutes",
+        "credit_minutes",
+        "billable_minutes",
+        "quantity",
+        "rate",
+        "amount",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    """Invoices are issued and cancelled on the billing pages; the admin only shows them."""
+
+    list_display = ["number", "kind", "status", "customer", "issued_on", "total"]
+    list_filter = ["kind", "status", "issued_on"]
+    search_fields = ["number", "customer__number", "customer__name", "debtor_name"]
+    date_hierarchy = "issued_on"
+    list_select_related = ["customer"]
+    inlines = [InvoiceLineInline]
+
+
+@admin.register(InvoiceRun)
+class InvoiceRunAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "period_start", "period_end", "status", "drafts", "created_by"]
+    list_filter = ["status"]

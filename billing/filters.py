@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.filters import DATE_INPUT, DateRangeFilterSet
 
-from .models import Activity, CreditGrant, GrantSource, Usage
+from .models import Activity, CreditGrant, GrantSource, Invoice, InvoiceKind, InvoiceStatus, Usage
 
 
 class UsageFilter(DateRangeFilterSet):
@@ -37,3 +37,22 @@ class CreditGrantFilter(django_filters.FilterSet):
 
     def filter_valid_on(self, queryset, name, value):
         return queryset.filter(valid_from__lte=value, valid_to__gte=value)
+
+
+class InvoiceFilter(DateRangeFilterSet):
+    date_range = ("period_from", "period_to")
+
+    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
+    kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices, label=_("Kind"))
+    customer = django_filters.CharFilter(field_name="customer__number", label=_("Customer number"))
+    number = django_filters.CharFilter(label=_("Number"))
+    period_from = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="gte", label=_("Period from"), widget=DATE_INPUT
+    )
+    period_to = django_filters.DateFilter(
+        field_name="period_start", lookup_expr="lte", label=_("Period until"), widget=DATE_INPUT
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["status", "kind", "customer", "number", "period_from", "period_to"]

@@ -1,9 +1,12 @@
-"""Pure arithmetic of the support concept (no ORM): rounding of money and minutes."""
+"""Pure arithmetic of the support concept (no ORM): money, minutes and payment references."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+
+from stdnum.ch import esr
+from stdnum.iso7064 import mod_97_10
 
 CENT = Decimal("0.01")
 FIVE_RAPPEN = Decimal("0.05")
@@ -66,3 +69,30 @@ def allocate(
             taken.append((key, take))
             need -= take
     return taken, need
+
+
+def invoice_totals(net: Decimal, vat_rate: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    """R12: VAT on the net total, total rounded to 5 Rappen; returns (vat, rounding, total)."""
+    vat = round_money(net * vat_rate / 100)
+    gross = net + vat
+    total = round_money(gross, FIVE_RAPPEN)
+    return vat, total - gross, total
+
+
+def _number_digits(invoice_number: str) -> str:
+    digits = "".join(ch for ch in invoice_number if ch.isdigit())
+    if not digits or len(digits) > 21:
+        raise ValueError(f"not an invoice number: {invoice_number!r}")
+    return digits
+
+
+def qr_reference(invoice_number: str) -> str:
+    """The 27-digit QR reference of an invoice: its number's digits and a mod-10 check digit."""
+    body = _number_digits(invoice_number).rjust(26, "0")
+    return body + esr.calc_check_digit(body)
+
+
+def creditor_reference(invoice_number: str) -> str:
+    """The ISO 11649 creditor reference of an invoice (``RF`` + check digits + number)."""
+    body = _number_digits(invoice_number)
+    return "RF" + mod_97_10.calc_check_digits(body + "RF") + body

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, Exists, F, IntegerField, OuterRef, Q, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,18 @@ from django.utils.translation import gettext as _
 from customers.models import Contact, Customer, LicenceKind, RentalPeriod
 from customers.selectors import SupportStatus, support_status
 
-from .models import FREE_ACTIVITIES, Activity, Company, CreditGrant, GrantSource, Tariff, Usage
+from .models import (
+    FREE_ACTIVITIES,
+    Activity,
+    Company,
+    CreditGrant,
+    GrantSource,
+    Invoice,
+    InvoiceLineKind,
+    InvoiceRun,
+    Tariff,
+    Usage,
+)
 from .rules import allocate, amount_step, charged_minutes, round_money
 
 MAX_MINUTES = 720  # one posting covers at most a (long) working day
@@ -393,3 +404,55 @@ def company() -> Company:
             _("The company data (creditor, UID, IBAN) is missing; an administrator enters it.")
         )
     return found
+
+
+# --- invoices ---------------------------------------------------------------------------
+
+
+def invoices():
+    """Invoices with what their pages show next to them (one query)."""
+    return Invoice.objects.select_related("customer", "cancels", "credit_note")
+
+
+def invoice_totals(invoices) -> dict:
+    """Count and sums of a filtered invoice list (one query)."""
+    sums = invoices.order_by().aggregate(
+        count=Count("id"), net=Sum("net"), vat=Sum("vat"), total=Sum("total")
+    )
+    # SQLite adds decimals as floats: bring the sums back to exact centimes.
+    return {
+        "count": sums["count"],
+        **{name: round_money(Decimal(str(sums[name] or 0))) for name in ("net", "vat", "total")},
+    }
+
+
+def invoice_runs_recent(limit: int = 3) -> list[InvoiceRun]:
+    return list(InvoiceRun.objects.select_related("created_by")[:limit])
+
+
+@dataclass
+class LineGroup:
+    """The lines of one case (``title`` is its reference), or the subscription fees."""
+
+    title: str
+    text: str = ""
+    contact: str = ""
+    is_fees: bool = False
+    lines: list = field(default_factory=list)
+
+
+def invoice_line_groups(invoice: Invoice) -> list[LineGroup]:
+    """Work lines grouped by case in the order of the invoice, then the fees (one query)."""
+    cases: dict[str, LineGroup] = {}
+    fees = LineGroup(title=_("Subscriptions"), is_fees=True)
+    for line in invoice.lines.order_by("position"):
+        if line.kind != InvoiceLineKind.WORK:
+            fees.lines.append(line)
+            continue
+        group = cases.get(line.work_ref)
+        if group is None:
+            group = cases[line.work_ref] = LineGroup(
+                title=line.work_ref, text=line.text, contact=line.contact_name
+            )
+        group.lines.append(line)
+    return [*cases.values(), *([fees] if fees.lines else [])]

@@ -8,27 +8,52 @@ licence or Support+ subscription changes.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import (
     Contact,
     Customer,
+    HalfFareSubscription,
     Licence,
     LicenceKind,
     RentalPeriod,
     SupportPlusSubscription,
 )
 
-from .models import CreditGrant, GrantSource, InvoiceNumberSequence, Tariff, Usage, UsageDraw
-from .rules import allocate, amount_step, charged_minutes
-from .selectors import plan_usage, tariff_in_force
+from .models import (
+    CreditGrant,
+    GrantSource,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceLineKind,
+    InvoiceLineUsage,
+    InvoiceNumberSequence,
+    InvoiceRun,
+    InvoiceRunStatus,
+    InvoiceStatus,
+    Tariff,
+    Usage,
+    UsageDraw,
+)
+from .rules import (
+    allocate,
+    amount_step,
+    charged_minutes,
+    creditor_reference,
+    invoice_totals,
+    qr_reference,
+)
+from .selectors import company, credit_balance, plan_usage, tariff_in_force
+from .tasks import render_invoice_pdf, run_invoice_drafts
 
 # --- credit grants --------------------------------------------------------------------
 
@@ -436,3 +461,569 @@ def invoice_number_next(*, year: int) -> str:
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"{year}-{sequence.last:05d}"
+
+
+# --- invoices ---------------------------------------------------------------------------
+
+
+def _check_period(period_start, period_end) -> None:
+    for day in (period_start, period_end):
+        if isinstance(day, datetime) or not isinstance(day, date):
+            raise ValidationError(_("Give the period as two dates."))
+    if period_end < period_start:
+        raise ValidationError(_("The end of the period cannot be before its start."))
+    if (period_end - period_start).days > 366:
+        raise ValidationError(_("An invoice period is at most one year long."))
+
+
+def _customer_ids(customers) -> list[int] | None:
+    if customers is None:
+        return None
+    ids = []
+    for customer in customers:
+        if not isinstance(customer, Customer) or customer.pk is None:
+            raise ValidationError(_("Choose existing customers to invoice."))
+        ids.append(customer.pk)
+    return ids
+
+
+def _claimed_usage_ids():
+    return InvoiceLineUsage.objects.filter(line__invoice__in=Invoice.objects.claiming()).values(
+        "usage_id"
+    )
+
+
+def _claimed_lines():
+    return InvoiceLine.objects.filter(invoice__in=Invoice.objects.claiming())
+
+
+def _unbilled_usages(period_start: date, period_end: date):
+    """Postings of the period with billable minutes that no draft or invoice holds."""
+    return (
+        Usage.objects.filter(performed_on__gte=period_start, performed_on__lte=period_end)
+        .exclude(billable_minutes=0)
+        .exclude(pk__in=_claimed_usage_ids())
+    )
+
+
+def _fees_due(period_start: date, period_end: date):
+    """Support+ and half-fare subscriptions starting in the period, not yet on an invoice."""
+    claimed = _claimed_lines()
+    support_plus = SupportPlusSubscription.objects.filter(
+        start__gte=period_start, start__lte=period_end
+    ).exclude(pk__in=claimed.filter(support_plus__isnull=False).values("support_plus_id"))
+    half_fare = HalfFareSubscription.objects.filter(
+        start__gte=period_start, start__lte=period_end
+    ).exclude(
+        pk__in=claimed.filter(half_fare_subscription__isnull=False).values(
+            "half_fare_subscription_id"
+        )
+    )
+    return support_plus, half_fare
+
+
+def invoice_drafts(
+    *, period_start: date, period_end: date, customers=None, progress=None
+) -> list[Invoice]:
+    """Build (or rebuild) one draft per customer with anything billable in the period.
+
+    Billable usages of the period that no draft or issued invoice holds, Support+
+    subscriptions starting in the period (R7 prices) and half-fare subscriptions when the
+    tariff prices them. The customer's earlier drafts for the same period are rebuilt, so
+    running it again refreshes them; a usage is never on two drafts or invoices, because
+    each customer's row is locked while its draft is built (as when time is posted).
+    ``progress(done, total)`` is called after each customer.
+    """
+    _check_period(period_start, period_end)
+    ids = _customer_ids(customers)
+    vat_rate = tariff_in_force(on=period_end).vat_rate  # a clear error before the first tariff
+
+    support_plus, half_fare = _fees_due(period_start, period_end)
+    candidates = (
+        set(
+            _unbilled_usages(period_start, period_end)
+            .values_list("customer_id", flat=True)
+            .distinct()
+        )
+        | set(support_plus.values_list("customer_id", flat=True))
+        | set(half_fare.values_list("customer_id", flat=True))
+        | set(
+            Invoice.objects.filter(
+                status=InvoiceStatus.DRAFT, period_start=period_start, period_end=period_end
+            ).values_list("customer_id", flat=True)
+        )
+    )
+    if ids is not None:
+        candidates &= set(ids)
+    drafts = []
+    total = len(candidates)
+    for done, customer_id in enumerate(sorted(candidates), start=1):
+        draft = _draft_for_customer(customer_id, period_start, period_end, vat_rate)
+        if draft is not None:
+            drafts.append(draft)
+        if progress is not None:
+            progress(done, total)
+    return drafts
+
+
+@transaction.atomic
+def _draft_for_customer(
+    customer_id: int, period_start: date, period_end: date, vat_rate: Decimal
+) -> Invoice | None:
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    Invoice.objects.filter(
+        customer=customer,
+        status=InvoiceStatus.DRAFT,
+        period_start=period_start,
+        period_end=period_end,
+    ).delete()
+    lines = _work_lines(customer, period_start, period_end) + _fee_lines(
+        customer, period_start, period_end
+    )
+    if not lines:
+        return None
+    invoice = Invoice(
+        customer=customer,
+        period_start=period_start,
+        period_end=period_end,
+        vat_rate=vat_rate,
+    )
+    _copy_debtor(invoice, customer)
+    invoice.save()
+    line_usages = []
+    for position, (line, usage_ids) in enumerate(lines, start=1):
+        line.invoice = invoice
+        line.position = position
+        line.save()
+        line_usages += [InvoiceLineUsage(line=line, usage_id=uid) for uid in usage_ids]
+    InvoiceLineUsage.objects.bulk_create(line_usages)
+    _refresh_totals(invoice)
+    return invoice
+
+
+def _work_lines(customer: Customer, period_start: date, period_end: date):
+    """One line per case, activity and rate: the case's unbilled postings of the period.
+
+    The credit minutes of the case's other postings in the period are shown with it, for
+    information; only postings with billable minutes are held by the line.
+    """
+    billable = list(_unbilled_usages(period_start, period_end).filter(customer=customer))
+    if not billable:
+        return []
+    keys = {(u.work_ref, u.activity, u.rate) for u in billable}
+    info = (
+        Usage.objects.filter(
+            customer=customer,
+            performed_on__gte=period_start,
+            performed_on__lte=period_end,
+            billable_minutes=0,
+            work_ref__in={key[0] for key in keys},
+        )
+        .exclude(pk__in=_claimed_usage_ids())
+        .only("work_ref", "activity", "rate", "charged_minutes", "credit_minutes")
+    )
+    groups: dict[tuple, list[Usage]] = {}
+    for usage in sorted(billable, key=lambda u: (u.performed_on, u.pk)):
+        groups.setdefault((usage.work_ref, usage.activity, usage.rate), []).append(usage)
+    extra: dict[tuple, list[Usage]] = {}
+    for usage in info:
+        key = (usage.work_ref, usage.activity, usage.rate)
+        if key in groups:
+            extra.setdefault(key, []).append(usage)
+    contacts = dict(
+        Contact.objects.filter(pk__in={u.contact_id for u in billable if u.contact_id}).values_list(
+            "pk", "name"
+        )
+    )
+    lines = []
+    for (work_ref, activity, rate), usages in groups.items():
+        shown = usages + extra.get((work_ref, activity, rate), [])
+        billable_minutes = sum(u.billable_minutes for u in usages)
+        amount = sum((u.amount for u in usages), Decimal("0.00"))
+        if billable_minutes == 0 and amount == 0:
+            continue  # a posting and its reversal: nothing to bill
+        originals = [u for u in usages if not u.is_reversal] or usages
+        last_contact = next((u.contact_id for u in reversed(originals) if u.contact_id), None)
+        line = InvoiceLine(
+            kind=InvoiceLineKind.WORK,
+            work_ref=work_ref,
+            activity=activity,
+            text=originals[0].label or work_ref,
+            contact_name=contacts.get(last_contact, ""),
+            first_day=min(u.performed_on for u in usages),
+            last_day=max(u.performed_on for u in usages),
+            charged_minutes=sum(u.charged_minutes for u in shown),
+            credit_minutes=sum(u.credit_minutes for u in shown),
+            billable_minutes=billable_minutes,
+            rate=rate,
+            half_fare=originals[0].half_fare,
+            amount=amount,
+        )
+        lines.append((line, [u.pk for u in usages]))
+    return lines
+
+
+def _fee_lines(customer: Customer, period_start: date, period_end: date):
+    support_plus, half_fare = _fees_due(period_start, period_end)
+    lines = []
+    for subscription in (
+        support_plus.filter(customer=customer).prefetch_related("registered").order_by("start")
+    ):
+        tariff = _tariff_or_none(subscription.start)
+        if tariff is None:
+            continue
+        span = f"{subscription.start:%d.%m.%Y}–{subscription.end:%d.%m.%Y}"
+        registered = list(subscription.registered.all())
+        lines.append(
+            (
+                InvoiceLine(
+                    kind=InvoiceLineKind.SUPPORT_PLUS,
+                    text=f"Support+ {span}",
+                    contact_name=registered[0].name if registered else "",
+                    first_day=subscription.start,
+                    last_day=subscription.end,
+                    quantity=1,
+                    rate=tariff.support_plus_price,
+                    amount=tariff.support_plus_price,
+                    support_plus=subscription,
+                ),
+                [],
+            )
+        )
+        extra = registered[1:]
+        if extra:
+            price = tariff.support_plus_additional_person_price
+            lines.append(
+                (
+                    InvoiceLine(
+                        kind=InvoiceLineKind.SUPPORT_PLUS_PERSON,
+                        text=f"Support+ {span}"[:200],
+                        contact_name=", ".join(c.name for c in extra)[:140],
+                        first_day=subscription.start,
+                        last_day=subscription.end,
+                        quantity=len(extra),
+                        rate=price,
+                        amount=price * len(extra),
+                        support_plus=subscription,
+                    ),
+                    [],
+                )
+            )
+    for subscription in half_fare.filter(customer=customer).order_by("start"):
+        tariff = _tariff_or_none(subscription.start)
+        if tariff is None or tariff.half_fare_price is None:
+            continue
+        lines.append(
+            (
+                InvoiceLine(
+                    kind=InvoiceLineKind.HALF_FARE,
+                    text=f"{subscription.start:%d.%m.%Y}–{subscription.end:%d.%m.%Y}",
+                    first_day=subscription.start,
+                    last_day=subscription.end,
+                    quantity=1,
+                    rate=tariff.half_fare_price,
+                    amount=tariff.half_fare_price,
+                    half_fare_subscription=subscription,
+                ),
+                [],
+            )
+        )
+    return lines
+
+
+def _copy_debtor(invoice: Invoice, customer: Customer) -> None:
+    invoice.language = customer.language
+    invoice.debtor_number = customer.number
+    invoice.debtor_name = customer.name
+    invoice.debtor_street = customer.street
+    invoice.debtor_house_number = customer.house_number
+    invoice.debtor_postcode = customer.postcode
+    invoice.debtor_city = customer.city
+    invoice.debtor_country = customer.country
+
+
+def _refresh_totals(invoice: Invoice) -> None:
+    """Net, VAT, rounding and total of a draft from its lines, plus the credit figures."""
+    net = invoice.lines.aggregate(net=Sum("amount"))["net"] or Decimal("0.00")
+    vat, rounding, total = invoice_totals(net, invoice.vat_rate)
+    used = Usage.objects.filter(
+        customer_id=invoice.customer_id,
+        performed_on__gte=invoice.period_start,
+        performed_on__lte=invoice.period_end,
+    ).aggregate(used=Sum("credit_minutes"))["used"]
+    remaining = credit_balance(customer=invoice.customer, on=invoice.period_end).remaining
+    Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.DRAFT).update(
+        net=net,
+        vat=vat,
+        rounding=rounding,
+        total=total,
+        credit_used_minutes=used or 0,
+        credit_remaining_minutes=remaining,
+    )
+    invoice.refresh_from_db()
+
+
+def _require_invoice(invoice) -> None:
+    if not isinstance(invoice, Invoice) or invoice.pk is None:
+        raise ValidationError(_("Choose an existing invoice."))
+
+
+def _require_draft(invoice: Invoice) -> None:
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(
+            _("Invoice %(number)s is already issued; it cannot be changed.")
+            % {"number": invoice.number}
+        )
+
+
+def _lock_draft(invoice) -> Invoice:
+    """Lock the customer, then the invoice (the order every invoice write takes)."""
+    _require_invoice(invoice)
+    Customer.objects.select_for_update().get(pk=invoice.customer_id)
+    locked = Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+    if locked is None:
+        raise ValidationError(_("This draft no longer exists; run the period again."))
+    return locked
+
+
+@transaction.atomic
+def invoice_line_remove(*, line: InvoiceLine) -> Invoice | None:
+    """Take a line off a draft: its usages or fee become unbilled again.
+
+    Returns the draft, or None when it had no other line and was discarded.
+    """
+    if not isinstance(line, InvoiceLine) or line.pk is None:
+        raise ValidationError(_("Choose a line of a draft."))
+    invoice = _lock_draft(line.invoice)
+    _require_draft(invoice)
+    line = InvoiceLine.objects.filter(pk=line.pk, invoice=invoice).first()
+    if line is None:
+        raise ValidationError(_("This line is no longer on the draft."))
+    line.delete()
+    rest = list(invoice.lines.order_by("position"))
+    if not rest:
+        invoice.delete()
+        return None
+    for position, other in enumerate(rest, start=1):
+        if other.position != position:
+            other.position = position
+            other.save(update_fields=["position"])
+    _refresh_totals(invoice)
+    return invoice
+
+
+@transaction.atomic
+def invoice_discard(*, invoice: Invoice) -> None:
+    """Delete a draft: everything on it becomes unbilled again."""
+    invoice = _lock_draft(invoice)
+    _require_draft(invoice)
+    invoice.delete()
+
+
+def _check_company(creditor) -> None:
+    try:
+        creditor.full_clean()
+    except ValidationError as exc:
+        raise ValidationError(
+            _(
+                "The company data is not valid (%(fields)s); an administrator must correct"
+                " it before invoices can be issued."
+            )
+            % {"fields": ", ".join(sorted(exc.message_dict))}
+        ) from exc
+
+
+@transaction.atomic
+def invoice_issue(*, invoice: Invoice, issued_on: date | None = None, issued_by=None) -> Invoice:
+    """Issue a draft: number it, copy creditor and debtor into it and freeze it for good.
+
+    The PDF is rendered by the background worker after the commit.
+    """
+    today = timezone.localdate()
+    if issued_on is None:
+        issued_on = today
+    if isinstance(issued_on, datetime) or not isinstance(issued_on, date):
+        raise ValidationError(_("The issue date must be a date."))
+    if issued_on > today:
+        raise ValidationError(_("An invoice cannot be issued with a date in the future."))
+    if issued_by is not None and not isinstance(issued_by, get_user_model()):
+        raise ValidationError(_("An invoice is issued by a user of the desk."))
+    invoice = _lock_draft(invoice)
+    _require_draft(invoice)
+    lines = list(invoice.lines.all())
+    if not lines:
+        raise ValidationError(_("This draft has no lines; there is nothing to invoice."))
+    latest = max(
+        line.last_day if line.kind == InvoiceLineKind.WORK else line.first_day for line in lines
+    )
+    if issued_on < latest:
+        raise ValidationError(
+            _("An invoice cannot be dated before the last day it bills (%(day)s).")
+            % {"day": f"{latest:%d.%m.%Y}"}
+        )
+    usage_ids = InvoiceLineUsage.objects.filter(line__invoice=invoice).values("usage_id")
+    if (
+        Usage.objects.filter(reverses__in=usage_ids)
+        .exclude(pk__in=InvoiceLineUsage.objects.filter(line__invoice=invoice).values("usage_id"))
+        .exists()
+    ):
+        raise ValidationError(
+            _(
+                "Time on this draft was corrected after the draft was made; run the period"
+                " again to refresh it."
+            )
+        )
+    customer = invoice.customer
+    if not (customer.postcode and customer.city):
+        raise ValidationError(
+            _("The address of customer %(number)s is incomplete (postcode and city are needed).")
+            % {"number": customer.number}
+        )
+    creditor = company()
+    _check_company(creditor)
+    _refresh_totals(invoice)
+    if invoice.total <= 0:
+        raise ValidationError(_("The total of this draft is not positive; nothing to invoice."))
+
+    number = invoice_number_next(year=issued_on.year)
+    _copy_debtor(invoice, customer)
+    fields = {
+        name: getattr(invoice, name)
+        for name in (
+            "language",
+            "debtor_number",
+            "debtor_name",
+            "debtor_street",
+            "debtor_house_number",
+            "debtor_postcode",
+            "debtor_city",
+            "debtor_country",
+        )
+    }
+    fields.update(
+        status=InvoiceStatus.ISSUED,
+        number=number,
+        issued_on=issued_on,
+        due_on=issued_on + timedelta(days=creditor.payment_term_days),
+        issued_by=issued_by,
+        vat_rate=invoice.vat_rate,
+        creditor_name=creditor.legal_name,
+        creditor_street=creditor.street,
+        creditor_house_number=creditor.house_number,
+        creditor_postcode=creditor.postcode,
+        creditor_city=creditor.city,
+        creditor_country=creditor.country,
+        creditor_vat_number=creditor.vat_number,
+        creditor_iban=creditor.iban,
+        creditor_email=creditor.email,
+        creditor_phone=creditor.phone,
+        footer=creditor.footer,
+        reference=qr_reference(number) if creditor.is_qr_iban else creditor_reference(number),
+    )
+    Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.DRAFT).update(**fields)
+    Usage.objects.filter(pk__in=usage_ids).update(invoiced_at=timezone.now())
+    transaction.on_commit(lambda: render_invoice_pdf.enqueue(invoice.pk))
+    invoice.refresh_from_db()
+    return invoice
+
+
+@transaction.atomic
+def invoice_cancel(*, invoice: Invoice, reason: str, issued_by=None) -> Invoice:
+    """Cancel an issued invoice with a credit note (own number, negated lines); returns it.
+
+    The usages of the invoice become unbilled again and its subscription fees can be
+    invoiced anew.
+    """
+    _require_invoice(invoice)
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError(_("Give the reason for the cancellation."))
+    if len(reason.strip()) > 200:
+        raise ValidationError(_("The reason is text of at most 200 characters."))
+    if issued_by is not None and not isinstance(issued_by, get_user_model()):
+        raise ValidationError(_("An invoice is issued by a user of the desk."))
+    original = _lock_draft(invoice)
+    if original.kind == InvoiceKind.CREDIT_NOTE:
+        raise ValidationError(_("A credit note cannot be cancelled."))
+    if original.status == InvoiceStatus.DRAFT:
+        raise ValidationError(_("A draft is not cancelled; discard it instead."))
+    if original.status == InvoiceStatus.CANCELLED:
+        raise ValidationError(
+            _("Invoice %(number)s is already cancelled.") % {"number": original.number}
+        )
+    today = timezone.localdate()
+    snapshot = {
+        field.name: getattr(original, field.name)
+        for field in Invoice._meta.concrete_fields
+        if field.name.startswith(("debtor_", "creditor_"))
+        or field.name
+        in {
+            "customer",
+            "period_start",
+            "period_end",
+            "language",
+            "footer",
+            "vat_rate",
+            "credit_used_minutes",
+            "credit_remaining_minutes",
+        }
+    }
+    credit_note = Invoice.objects.create(
+        **snapshot,
+        kind=InvoiceKind.CREDIT_NOTE,
+        status=InvoiceStatus.ISSUED,
+        number=invoice_number_next(year=today.year),
+        issued_on=today,
+        issued_by=issued_by,
+        cancels=original,
+        reason=reason.strip(),
+        net=-original.net,
+        vat=-original.vat,
+        rounding=-original.rounding,
+        total=-original.total,
+    )
+    negated = []
+    for line in original.lines.order_by("position"):
+        line.pk = None
+        line.invoice = credit_note
+        line.charged_minutes = -line.charged_minutes
+        line.credit_minutes = -line.credit_minutes
+        line.billable_minutes = -line.billable_minutes
+        line.amount = -line.amount
+        negated.append(line)
+    InvoiceLine.objects.bulk_create(negated)
+    Invoice.objects.filter(pk=original.pk).update(
+        status=InvoiceStatus.CANCELLED, reason=reason.strip()
+    )
+    Usage.objects.filter(
+        pk__in=InvoiceLineUsage.objects.filter(line__invoice=original).values("usage_id")
+    ).update(invoiced_at=None)
+    transaction.on_commit(lambda: render_invoice_pdf.enqueue(credit_note.pk))
+    return credit_note
+
+
+def invoice_pdf(*, invoice: Invoice) -> bytes:
+    """The PDF of an issued invoice or credit note (A4, with the QR-bill on invoices)."""
+    from .pdf import invoice_pdf as render
+
+    return render(invoice=invoice)
+
+
+@transaction.atomic
+def invoice_run_start(*, period_start: date, period_end: date, created_by=None) -> InvoiceRun:
+    """Queue a run of :func:`invoice_drafts` for the period; the worker does it after commit."""
+    _check_period(period_start, period_end)
+    if created_by is not None and not isinstance(created_by, get_user_model()):
+        raise ValidationError(_("A run is started by a user of the desk."))
+    tariff_in_force(on=period_end)  # a clear error now rather than a failed run later
+    busy = InvoiceRun.objects.filter(
+        period_start=period_start,
+        period_end=period_end,
+        status__in=[InvoiceRunStatus.QUEUED, InvoiceRunStatus.RUNNING],
+    )
+    if busy.exists():
+        raise ValidationError(_("A run for this period is already under way; wait for it."))
+    run = InvoiceRun.objects.create(
+        period_start=period_start, period_end=period_end, created_by=created_by
+    )
+    transaction.on_commit(lambda: run_invoice_drafts.enqueue(run.pk))
+    return run

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.tables import BaseTable
 
-from .models import CreditGrant, Usage
+from .models import CreditGrant, Invoice, Usage
 
 
 class UsageTable(BaseTable):
@@ -66,3 +66,48 @@ class CreditGrantTable(BaseTable):
 
     def value_customer(self, record) -> str:
         return record.customer.number
+
+
+class InvoiceTable(BaseTable):
+    number = tables.Column(
+        verbose_name=_("Number"),
+        linkify=("billing:invoice", {"pk": tables.A("pk")}),
+        default="",
+        empty_values=(),
+    )
+    customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__number",))
+    period = tables.Column(
+        verbose_name=_("Period"), accessor="period_start", order_by=("period_start",)
+    )
+
+    class Meta(BaseTable.Meta):
+        model = Invoice
+        fields = [
+            "number",
+            "kind",
+            "status",
+            "customer",
+            "period",
+            "issued_on",
+            "due_on",
+            "net",
+            "vat",
+            "total",
+        ]
+        order_by = ("-id",)
+        row_attrs = {"data-status": lambda record: record.status}
+
+    def render_number(self, record) -> str:
+        return record.number or _("Draft")
+
+    def value_number(self, record) -> str:
+        return record.number or ""
+
+    def render_customer(self, record) -> str:
+        return f"{record.customer.number} {record.debtor_name or record.customer.name}"
+
+    def value_customer(self, record) -> str:
+        return record.customer.number
+
+    def render_period(self, record) -> str:
+        return f"{record.period_start:%d.%m.%Y}–{record.period_end:%d.%m.%Y}"

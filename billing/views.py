@@ -1,10 +1,21 @@
-"""Read-only audit pages of the ledger (Billing and Manager roles, by permission)."""
+"""Billing pages: the ledger audit (read-only) and invoices (Billing works, Manager reads)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from customers.views import TableListView
 
-from . import selectors
-from .filters import CreditGrantFilter, UsageFilter
-from .tables import CreditGrantTable, UsageTable
+from . import selectors, services
+from .filters import CreditGrantFilter, InvoiceFilter, UsageFilter
+from .forms import InvoiceCancelForm, InvoiceIssueForm, InvoiceRunForm
+from .models import Invoice, InvoiceLine, InvoiceRun, InvoiceStatus
+from .tables import CreditGrantTable, InvoiceTable, UsageTable
+from .tasks import store_invoice_pdf
 
 
 class LedgerView(TableListView):
@@ -32,3 +43,162 @@ class CreditGrantListView(TableListView):
 
     def get_queryset(self):
         return selectors.grants_with_use()
+
+
+# --- invoices ---------------------------------------------------------------------------
+
+READ_INVOICES = "billing.view_invoice"
+WORK_INVOICES = "billing.change_invoice"
+
+
+def _read(view):
+    return login_required(permission_required(READ_INVOICES, raise_exception=True)(view))
+
+
+def _work(view):
+    return login_required(permission_required(WORK_INVOICES, raise_exception=True)(view))
+
+
+def _error(request, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+class InvoiceListView(TableListView):
+    permission_required = READ_INVOICES
+    table_class = InvoiceTable
+    filterset_class = InvoiceFilter
+    template_name = "billing/invoices.html"
+    export_name = "invoices"
+
+    def get_queryset(self):
+        return selectors.invoices()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["totals"] = selectors.invoice_totals(self.object_list)
+        context["runs"] = selectors.invoice_runs_recent()
+        if self.request.user.has_perm("billing.add_invoicerun"):
+            context["run_form"] = InvoiceRunForm()
+        return context
+
+
+@login_required
+@permission_required("billing.add_invoicerun", raise_exception=True)
+@require_POST
+def invoice_run_new(request: HttpRequest) -> HttpResponse:
+    form = InvoiceRunForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([m for ms in form.errors.values() for m in ms])
+        services.invoice_run_start(**form.cleaned_data, created_by=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("The run has started; the drafts appear as it goes."))
+    return redirect("billing:invoices")
+
+
+@_read
+def invoice_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar of a run (htmx polls it until the run is finished)."""
+    run = get_object_or_404(InvoiceRun, pk=pk)
+    return render(request, "billing/invoices.html#run", {"run": run})
+
+
+@_read
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(selectors.invoices(), pk=pk)
+    context = {
+        "invoice": invoice,
+        "groups": selectors.invoice_line_groups(invoice),
+        "can_work": request.user.has_perm(WORK_INVOICES),
+    }
+    if invoice.is_draft:
+        context["issue_form"] = InvoiceIssueForm()
+    elif not invoice.is_credit_note and invoice.status == InvoiceStatus.ISSUED:
+        context["cancel_form"] = InvoiceCancelForm()
+    return render(request, "billing/invoice_detail.html", context)
+
+
+@_work
+@require_POST
+def invoice_line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+    line = get_object_or_404(InvoiceLine, pk=line_pk, invoice_id=pk)
+    try:
+        kept = services.invoice_line_remove(line=line)
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect("billing:invoice", pk=pk)
+    if kept is None:
+        messages.success(request, _("The last line was removed; the draft is discarded."))
+        return redirect("billing:invoices")
+    messages.success(request, _("Line removed; its work is unbilled again."))
+    return redirect("billing:invoice", pk=pk)
+
+
+@_work
+@require_POST
+def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    form = InvoiceIssueForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([m for ms in form.errors.values() for m in ms])
+        invoice = services.invoice_issue(
+            invoice=invoice, issued_on=form.cleaned_data["issued_on"], issued_by=request.user
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Invoice %(number)s is issued.") % {"number": invoice.number})
+    return redirect("billing:invoice", pk=pk)
+
+
+@_work
+@require_POST
+def invoice_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    try:
+        services.invoice_discard(invoice=invoice)
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect("billing:invoice", pk=pk)
+    messages.success(request, _("Draft discarded; its work is unbilled again."))
+    return redirect("billing:invoices")
+
+
+@_work
+@require_POST
+def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    form = InvoiceCancelForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([m for ms in form.errors.values() for m in ms])
+        note = services.invoice_cancel(
+            invoice=invoice, reason=form.cleaned_data["reason"], issued_by=request.user
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect("billing:invoice", pk=pk)
+    messages.success(
+        request,
+        _("Invoice %(number)s is cancelled by credit note %(note)s.")
+        % {"number": invoice.number, "note": note.number},
+    )
+    return redirect("billing:invoice", pk=note.pk)
+
+
+@_read
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored PDF; rendered now (and stored) if the worker has not done it yet."""
+    invoice = get_object_or_404(Invoice, pk=pk)
+    if invoice.is_draft:
+        raise Http404("a draft has no PDF")
+    if not invoice.pdf:
+        invoice = store_invoice_pdf(invoice)
+    return FileResponse(
+        invoice.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"{invoice.number}.pdf",
+    )

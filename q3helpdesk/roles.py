@@ -63,11 +63,14 @@ _WORK_CASES = [
     "cases.add_callbackattempt",
 ]
 
+_READ_INVOICES = ["billing.view_invoice", "billing.view_invoiceline", "billing.view_invoicerun"]
+_WORK_INVOICES = ["billing.add_invoice", "billing.change_invoice", "billing.add_invoicerun"]
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.INFOLINE: _READ_CUSTOMERS + _DESK_WRITES + _READ_CASES + _WORK_CASES,
     Role.SUPPORT: _READ_CUSTOMERS + _DESK_WRITES + _READ_CASES + _WORK_CASES,
-    Role.BILLING: _READ_CUSTOMERS + _AUDIT_LEDGER + _READ_CASES,
-    Role.MANAGER: _READ_CUSTOMERS + _AUDIT_LEDGER + _READ_CASES,
+    Role.BILLING: _READ_CUSTOMERS + _AUDIT_LEDGER + _READ_CASES + _READ_INVOICES + _WORK_INVOICES,
+    Role.MANAGER: _READ_CUSTOMERS + _AUDIT_LEDGER + _READ_CASES + _READ_INVOICES,
 }
 
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The Debian packages q3helpdesk needs: Python's venv module and Pango (for WeasyPrint).
+# The Debian packages q3helpdesk needs: Python's venv module, Pango and HarfBuzz subsetting
+# (WeasyPrint embeds only the glyphs a PDF uses).
 #   --check    only tell what is missing (installs it when run as root)
 #   --install  install what is missing (needs root); extra package names may follow
 set -euo pipefail
 mode="${1:---check}"
 shift || true
-wanted=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core "$@")
+wanted=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core "$@")
 
 missing=()
 for pkg in "${wanted[@]}"; do

@@ -1,0 +1,145 @@
+"""The PDF of an issued invoice or credit note: A4, Liberation Sans, Swiss QR-bill on invoices.
+
+Rendering reads only the invoice snapshot (never the customer, the case or the company as
+they are now), so the same invoice always renders the same document. WeasyPrint fetches
+nothing but the vendored fonts and the inline QR-bill: no network, ever.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import qrbill
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .models import Invoice, InvoiceStatus
+from .selectors import invoice_line_groups
+
+FONT_CSS = "vendor/fonts/liberation-sans/liberation-sans.css"
+QR_NAME_MAX = 70  # the QR-bill standard's limit for a name; the snapshot allows 140
+
+
+class _QRBill(qrbill.QRBill):
+    # A font the standard allows, and the one the PDF embeds anyway (vendored).
+    font_family = "Liberation Sans"
+
+
+def _address(*, name, street, house_number, postcode, city, country) -> dict:
+    return {
+        "name": name[:QR_NAME_MAX],
+        "street": street,
+        "house_num": house_number,
+        "pcode": postcode,
+        "city": city,
+        "country": country or "CH",
+    }
+
+
+def qr_bill(invoice: Invoice) -> qrbill.QRBill:
+    """The QR-bill (payment part and receipt) of an issued invoice, in its language."""
+    if invoice.is_credit_note:
+        raise ValidationError(_("A credit note has no payment part: there is nothing to pay."))
+    if invoice.is_draft or not invoice.number:
+        raise ValidationError(_("Only an issued invoice has a payment part."))
+    creditor = _address(
+        name=invoice.creditor_name,
+        street=invoice.creditor_street,
+        house_number=invoice.creditor_house_number,
+        postcode=invoice.creditor_postcode,
+        city=invoice.creditor_city,
+        country=invoice.creditor_country,
+    )
+    debtor = None
+    # The standard allows a blank debtor box, which the payer fills in by hand.
+    if invoice.debtor_name and invoice.debtor_postcode and invoice.debtor_city:
+        debtor = _address(
+            name=invoice.debtor_name,
+            street=invoice.debtor_street,
+            house_number=invoice.debtor_house_number,
+            postcode=invoice.debtor_postcode,
+            city=invoice.debtor_city,
+            country=invoice.debtor_country,
+        )
+    with translation.override(invoice.language):
+        information = _("Invoice %(number)s") % {"number": invoice.number}
+    try:
+        return _QRBill(
+            account=invoice.creditor_iban,
+            creditor=creditor,
+            debtor=debtor,
+            amount=f"{invoice.total:.2f}",
+            currency="CHF",
+            reference_number=invoice.reference or None,
+            additional_information=information,
+            language=invoice.language if invoice.language in {"de", "fr", "it"} else "en",
+        )
+    except ValueError as error:
+        raise ValidationError(
+            _("The QR-bill of invoice %(number)s cannot be made: %(error)s")
+            % {"number": invoice.number, "error": error}
+        ) from error
+
+
+# --- the document ----------------------------------------------------------------------
+
+
+def _qr_svg_data_uri(invoice: Invoice) -> str:
+    buffer = io.StringIO()
+    qr_bill(invoice).as_svg(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue().encode()).decode()
+
+
+def _font_css_path() -> Path:
+    found = finders.find(FONT_CSS)
+    if not found:
+        raise ImproperlyConfigured(f"The invoice font stylesheet {FONT_CSS} is missing.")
+    return Path(found)
+
+
+def _local_fetcher(root: Path):
+    """A URL fetcher for the fonts below ``root`` and data: URIs; nothing else, no network."""
+    from weasyprint.urls import URLFetcher
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("file:"):
+                path = Path(url2pathname(urlsplit(url).path)).resolve()
+                if not path.is_relative_to(root):
+                    raise ValueError(f"invoice PDFs read no file outside {root}: {url}")
+            return super().fetch(url, headers)
+
+    return LocalFetcher(allowed_protocols=("file", "data"), fail_on_errors=True)
+
+
+def invoice_pdf(*, invoice: Invoice) -> bytes:
+    """The A4 PDF of an issued invoice or credit note; an invoice ends with its QR-bill."""
+    if invoice.status == InvoiceStatus.DRAFT or not invoice.number:
+        raise ValidationError(_("A draft has no PDF yet: issue the invoice first."))
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    with translation.override(invoice.language):
+        context = {
+            "invoice": invoice,
+            "groups": invoice_line_groups(invoice),
+            "vat_percent": invoice.vat_percent,
+            "show_credit": not invoice.is_credit_note
+            and bool(invoice.credit_used_minutes or invoice.credit_remaining_minutes),
+            "qr_svg": None if invoice.is_credit_note else _qr_svg_data_uri(invoice),
+            "cancels_number": invoice.cancels.number if invoice.cancels_id else "",
+        }
+        html = render_to_string("billing/invoice_pdf.html", context)
+    font_css = _font_css_path()
+    fetcher = _local_fetcher(font_css.parent.resolve())
+    fonts = FontConfiguration()
+    document = HTML(string=html, base_url=str(font_css.parent), url_fetcher=fetcher)
+    stylesheet = CSS(filename=str(font_css), font_config=fonts, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
