@@ -494,11 +494,29 @@ class InvoiceStatus(models.TextChoices):
 CLAIMING_STATUSES = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
 
 
+# What may still change on an issued invoice, and only through the billing services:
+# the cancellation (status and reason) and the stored PDF.
+FROZEN_INVOICE_TRANSITIONS = frozenset({"status", "reason", "pdf"})
+
+
 class InvoiceQuerySet(models.QuerySet):
     def delete(self):
         if self.exclude(status=InvoiceStatus.DRAFT).exists():
             raise ValidationError(_("An issued invoice cannot be deleted; cancel it instead."))
         return super().delete()
+
+    def update(self, **kwargs):
+        if self.exclude(status=InvoiceStatus.DRAFT).exists():
+            raise ValidationError(_("An issued invoice cannot be changed; cancel it instead."))
+        return super().update(**kwargs)
+
+    def transition(self, **kwargs):
+        """Issue, cancel or attach the PDF: the only writes an issued invoice accepts."""
+        if not set(kwargs) <= FROZEN_INVOICE_TRANSITIONS and (
+            self.exclude(status=InvoiceStatus.DRAFT).exists()
+        ):
+            raise ValidationError(_("An issued invoice cannot be changed; cancel it instead."))
+        return super().update(**kwargs)
 
     def claiming(self):
         """Invoices (not credit notes) that hold their usages: drafts and issued ones."""
@@ -661,6 +679,29 @@ class Invoice(models.Model):
         return format(self.vat_rate.normalize(), "f")
 
 
+class FrozenLinesQuerySet(models.QuerySet):
+    """Lines (and their usages) of an issued invoice can be neither changed nor deleted."""
+
+    invoice_path = "invoice"
+
+    def _frozen(self) -> bool:
+        return self.exclude(**{f"{self.invoice_path}__status": InvoiceStatus.DRAFT}).exists()
+
+    def update(self, **kwargs):
+        if self._frozen():
+            raise ValidationError(_("An issued invoice cannot be changed; cancel it instead."))
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self._frozen():
+            raise ValidationError(_("An issued invoice cannot be changed; cancel it instead."))
+        return super().delete()
+
+
+class LineUsagesQuerySet(FrozenLinesQuerySet):
+    invoice_path = "line__invoice"
+
+
 class InvoiceLineKind(models.TextChoices):
     WORK = "work", _("Support work")
     SUPPORT_PLUS = "support_plus", _("Support+ subscription")
@@ -721,6 +762,8 @@ class InvoiceLine(models.Model):
         verbose_name=_("usages"),
     )
 
+    objects = FrozenLinesQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
@@ -769,6 +812,8 @@ class InvoiceLineUsage(models.Model):
     usage = models.ForeignKey(
         Usage, on_delete=models.PROTECT, related_name="+", verbose_name=_("usage")
     )
+
+    objects = LineUsagesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("invoiced usage")

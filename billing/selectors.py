@@ -24,6 +24,7 @@ from .models import (
     Invoice,
     InvoiceLineKind,
     InvoiceRun,
+    InvoiceStatus,
     Tariff,
     Usage,
 )
@@ -415,13 +416,23 @@ def invoices():
 
 
 def invoice_totals(invoices) -> dict:
-    """Count and sums of a filtered invoice list (one query)."""
+    """Count and sums of the issued invoices and credit notes of a filtered list (one query).
+
+    Drafts are counted apart: they are not invoiced yet. A cancelled invoice and its credit
+    note add up to zero.
+    """
+    issued = ~Q(status=InvoiceStatus.DRAFT)
     sums = invoices.order_by().aggregate(
-        count=Count("id"), net=Sum("net"), vat=Sum("vat"), total=Sum("total")
+        count=Count("id", filter=issued),
+        drafts=Count("id", filter=~issued),
+        net=Sum("net", filter=issued),
+        vat=Sum("vat", filter=issued),
+        total=Sum("total", filter=issued),
     )
     # SQLite adds decimals as floats: bring the sums back to exact centimes.
     return {
         "count": sums["count"],
+        "drafts": sums["drafts"],
         **{name: round_money(Decimal(str(sums[name] or 0))) for name in ("net", "vat", "total")},
     }
 

@@ -50,6 +50,7 @@ from .rules import (
     charged_minutes,
     creditor_reference,
     invoice_totals,
+    line_amount,
     qr_reference,
 )
 from .selectors import company, credit_balance, plan_usage, tariff_in_force
@@ -498,23 +499,25 @@ def _claimed_lines():
 
 
 def _unbilled_usages(period_start: date, period_end: date):
-    """Postings of the period with billable minutes that no draft or invoice holds."""
+    """Postings up to the period's end with billable minutes that no draft or invoice holds.
+
+    Earlier postings still unbilled (posted late, or taken off a draft) come along, so
+    nothing is left behind; their lines show their own days.
+    """
     return (
-        Usage.objects.filter(performed_on__gte=period_start, performed_on__lte=period_end)
+        Usage.objects.filter(performed_on__lte=period_end, invoiced_at__isnull=True)
         .exclude(billable_minutes=0)
         .exclude(pk__in=_claimed_usage_ids())
     )
 
 
 def _fees_due(period_start: date, period_end: date):
-    """Support+ and half-fare subscriptions starting in the period, not yet on an invoice."""
+    """Support+ and half-fare subscriptions starting by the period's end, not yet invoiced."""
     claimed = _claimed_lines()
-    support_plus = SupportPlusSubscription.objects.filter(
-        start__gte=period_start, start__lte=period_end
-    ).exclude(pk__in=claimed.filter(support_plus__isnull=False).values("support_plus_id"))
-    half_fare = HalfFareSubscription.objects.filter(
-        start__gte=period_start, start__lte=period_end
-    ).exclude(
+    support_plus = SupportPlusSubscription.objects.filter(start__lte=period_end).exclude(
+        pk__in=claimed.filter(support_plus__isnull=False).values("support_plus_id")
+    )
+    half_fare = HalfFareSubscription.objects.filter(start__lte=period_end).exclude(
         pk__in=claimed.filter(half_fare_subscription__isnull=False).values(
             "half_fare_subscription_id"
         )
@@ -537,6 +540,25 @@ def invoice_drafts(
     _check_period(period_start, period_end)
     ids = _customer_ids(customers)
     vat_rate = tariff_in_force(on=period_end).vat_rate  # a clear error before the first tariff
+    before = _tariff_or_none(period_start)
+    vat_changes = next(
+        (
+            tariff
+            for tariff in Tariff.objects.filter(
+                valid_from__gt=period_start, valid_from__lte=period_end
+            ).order_by("valid_from")
+            if before is not None and tariff.vat_rate != before.vat_rate
+        ),
+        None,
+    )
+    if vat_changes is not None:
+        raise ValidationError(
+            _(
+                "The VAT rate changes within this period (on %(day)s); invoice the time"
+                " before and after that day separately."
+            )
+            % {"day": f"{vat_changes.valid_from:%d.%m.%Y}"}
+        )
 
     support_plus, half_fare = _fees_due(period_start, period_end)
     candidates = (
@@ -639,9 +661,11 @@ def _work_lines(customer: Customer, period_start: date, period_end: date):
     for (work_ref, activity, rate), usages in groups.items():
         shown = usages + extra.get((work_ref, activity, rate), [])
         billable_minutes = sum(u.billable_minutes for u in usages)
-        amount = sum((u.amount for u in usages), Decimal("0.00"))
-        if billable_minutes == 0 and amount == 0:
+        if billable_minutes == 0:
             continue  # a posting and its reversal: nothing to bill
+        # R12 on the line itself (the ledger's amounts step on the case's running total,
+        # which differs by a centime when a case is billed over two periods).
+        amount = line_amount(billable_minutes, rate)
         originals = [u for u in usages if not u.is_reversal] or usages
         last_contact = next((u.contact_id for u in reversed(originals) if u.contact_id), None)
         line = InvoiceLine(
@@ -862,9 +886,16 @@ def invoice_issue(*, invoice: Invoice, issued_on: date | None = None, issued_by=
             % {"day": f"{latest:%d.%m.%Y}"}
         )
     usage_ids = InvoiceLineUsage.objects.filter(line__invoice=invoice).values("usage_id")
-    if (
-        Usage.objects.filter(reverses__in=usage_ids)
-        .exclude(pk__in=InvoiceLineUsage.objects.filter(line__invoice=invoice).values("usage_id"))
+    cases = Q()
+    for line in lines:
+        if line.kind == InvoiceLineKind.WORK:
+            cases |= Q(work_ref=line.work_ref, activity=line.activity)
+    # A posting of a case on the draft that the draft does not hold (a reversal, or time
+    # logged since) would change the case's lines: the draft must be built again.
+    if Usage.objects.filter(reverses__in=usage_ids).exclude(pk__in=usage_ids).exists() or (
+        cases
+        and _unbilled_usages(invoice.period_start, invoice.period_end)
+        .filter(cases, customer_id=invoice.customer_id)
         .exists()
     ):
         raise ValidationError(
@@ -920,6 +951,20 @@ def invoice_issue(*, invoice: Invoice, issued_on: date | None = None, issued_by=
         footer=creditor.footer,
         reference=qr_reference(number) if creditor.is_qr_iban else creditor_reference(number),
     )
+    # Numbers follow the dates: no invoice of the year may be dated before the last one.
+    latest = (
+        Invoice.objects.filter(number__startswith=f"{issued_on.year}-")
+        .exclude(pk=invoice.pk)
+        .aggregate(latest=Max("issued_on"))["latest"]
+    )
+    if latest is not None and issued_on < latest:
+        raise ValidationError(
+            _(
+                "Invoice numbers follow the dates: the last invoice of %(year)s is dated"
+                " %(day)s; date this one on that day or later."
+            )
+            % {"year": issued_on.year, "day": f"{latest:%d.%m.%Y}"}
+        )
     Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.DRAFT).update(**fields)
     Usage.objects.filter(pk__in=usage_ids).update(invoiced_at=timezone.now())
     transaction.on_commit(lambda: render_invoice_pdf.enqueue(invoice.pk))
@@ -991,7 +1036,7 @@ def invoice_cancel(*, invoice: Invoice, reason: str, issued_by=None) -> Invoice:
         line.amount = -line.amount
         negated.append(line)
     InvoiceLine.objects.bulk_create(negated)
-    Invoice.objects.filter(pk=original.pk).update(
+    Invoice.objects.filter(pk=original.pk).transition(
         status=InvoiceStatus.CANCELLED, reason=reason.strip()
     )
     Usage.objects.filter(
@@ -1015,10 +1060,12 @@ def invoice_run_start(*, period_start: date, period_end: date, created_by=None) 
     if created_by is not None and not isinstance(created_by, get_user_model()):
         raise ValidationError(_("A run is started by a user of the desk."))
     tariff_in_force(on=period_end)  # a clear error now rather than a failed run later
+    # A run the worker has not finished within an hour has died with it: no longer busy.
     busy = InvoiceRun.objects.filter(
         period_start=period_start,
         period_end=period_end,
         status__in=[InvoiceRunStatus.QUEUED, InvoiceRunStatus.RUNNING],
+        created_at__gte=timezone.now() - timedelta(hours=1),
     )
     if busy.exists():
         raise ValidationError(_("A run for this period is already under way; wait for it."))

@@ -23,7 +23,7 @@ def store_invoice_pdf(invoice: Invoice) -> Invoice:
         field.field.generate_filename(invoice, f"{invoice.number}.pdf"), ContentFile(content)
     )
     with transaction.atomic():
-        stored = Invoice.objects.filter(pk=invoice.pk, pdf="").update(pdf=name)
+        stored = Invoice.objects.filter(pk=invoice.pk, pdf="").transition(pdf=name)
     if not stored:  # rendered meanwhile by someone else: keep theirs
         field.storage.delete(name)
     invoice.refresh_from_db()

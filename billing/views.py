@@ -195,10 +195,16 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, pk=pk)
     if invoice.is_draft:
         raise Http404("a draft has no PDF")
-    if not invoice.pdf:
-        invoice = store_invoice_pdf(invoice)
-    return FileResponse(
-        invoice.pdf.open("rb"),
-        content_type="application/pdf",
-        filename=f"{invoice.number}.pdf",
-    )
+    try:
+        if invoice.pdf and not invoice.pdf.storage.exists(invoice.pdf.name):
+            # The stored file was lost (e.g. a restore without the media folder): the
+            # snapshot renders the same document again.
+            Invoice.objects.filter(pk=invoice.pk).transition(pdf="")
+            invoice.refresh_from_db()
+        if not invoice.pdf:
+            invoice = store_invoice_pdf(invoice)
+        content = invoice.pdf.open("rb")
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect("billing:invoice", pk=pk)
+    return FileResponse(content, content_type="application/pdf", filename=f"{invoice.number}.pdf")
