@@ -625,6 +625,8 @@ class Invoice(models.Model):
             models.Index(fields=["customer", "status"], name="invoice_customer_idx"),
             models.Index(fields=["period_start", "period_end"], name="invoice_period_idx"),
             models.Index(fields=["issued_on"], name="invoice_issued_idx"),
+            models.Index(fields=["period_end"], name="invoice_period_end_idx"),
+            models.Index(fields=["kind", "issued_on"], name="invoice_kind_idx"),
         ]
         constraints = [
             models.CheckConstraint(

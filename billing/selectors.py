@@ -415,7 +415,7 @@ def invoices():
     return Invoice.objects.select_related("customer", "cancels", "credit_note")
 
 
-def invoice_totals(invoices) -> dict:
+def invoice_list_totals(invoices) -> dict:
     """Count and sums of the issued invoices and credit notes of a filtered list (one query).
 
     Drafts are counted apart: they are not invoiced yet. A cancelled invoice and its credit

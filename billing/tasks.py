@@ -3,40 +3,21 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from .models import Invoice, InvoiceRun, InvoiceRunStatus, InvoiceStatus
-
-
-def store_invoice_pdf(invoice: Invoice) -> Invoice:
-    """Render and store the PDF of an issued invoice once; later calls keep the stored one."""
-    from .pdf import invoice_pdf
-
-    if invoice.pdf or invoice.status == InvoiceStatus.DRAFT:
-        return invoice
-    content = invoice_pdf(invoice=invoice)
-    field = invoice.pdf
-    name = field.storage.save(
-        field.field.generate_filename(invoice, f"{invoice.number}.pdf"), ContentFile(content)
-    )
-    with transaction.atomic():
-        stored = Invoice.objects.filter(pk=invoice.pk, pdf="").transition(pdf=name)
-    if not stored:  # rendered meanwhile by someone else: keep theirs
-        field.storage.delete(name)
-    invoice.refresh_from_db()
-    return invoice
+from .models import Invoice, InvoiceRun, InvoiceRunStatus
 
 
 @task()
 def render_invoice_pdf(invoice_id: int) -> str:
     """Background: render the PDF of an invoice just issued and store it for good."""
+    from .services import invoice_pdf_stored
+
     invoice = Invoice.objects.filter(pk=invoice_id).first()
     if invoice is None:
         return "missing"
-    return store_invoice_pdf(invoice).pdf.name
+    return invoice_pdf_stored(invoice=invoice).pdf.name
 
 
 @task()

@@ -15,7 +15,6 @@ from .filters import CreditGrantFilter, InvoiceFilter, UsageFilter
 from .forms import InvoiceCancelForm, InvoiceIssueForm, InvoiceRunForm
 from .models import Invoice, InvoiceLine, InvoiceRun, InvoiceStatus
 from .tables import CreditGrantTable, InvoiceTable, UsageTable
-from .tasks import store_invoice_pdf
 
 
 class LedgerView(TableListView):
@@ -63,6 +62,10 @@ def _error(request, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
 
+def _form_invalid(form) -> ValidationError:
+    return ValidationError([m for ms in form.errors.values() for m in ms])
+
+
 class InvoiceListView(TableListView):
     permission_required = READ_INVOICES
     table_class = InvoiceTable
@@ -75,7 +78,7 @@ class InvoiceListView(TableListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["totals"] = selectors.invoice_totals(self.object_list)
+        context["totals"] = selectors.invoice_list_totals(self.object_list)
         context["runs"] = selectors.invoice_runs_recent()
         if self.request.user.has_perm("billing.add_invoicerun"):
             context["run_form"] = InvoiceRunForm()
@@ -89,7 +92,7 @@ def invoice_run_new(request: HttpRequest) -> HttpResponse:
     form = InvoiceRunForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError([m for ms in form.errors.values() for m in ms])
+            raise _form_invalid(form)
         services.invoice_run_start(**form.cleaned_data, created_by=request.user)
     except ValidationError as exc:
         _error(request, exc)
@@ -143,7 +146,7 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
     form = InvoiceIssueForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError([m for ms in form.errors.values() for m in ms])
+            raise _form_invalid(form)
         invoice = services.invoice_issue(
             invoice=invoice, issued_on=form.cleaned_data["issued_on"], issued_by=request.user
         )
@@ -174,7 +177,7 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     form = InvoiceCancelForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError([m for ms in form.errors.values() for m in ms])
+            raise _form_invalid(form)
         note = services.invoice_cancel(
             invoice=invoice, reason=form.cleaned_data["reason"], issued_by=request.user
         )
@@ -196,13 +199,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if invoice.is_draft:
         raise Http404("a draft has no PDF")
     try:
-        if invoice.pdf and not invoice.pdf.storage.exists(invoice.pdf.name):
-            # The stored file was lost (e.g. a restore without the media folder): the
-            # snapshot renders the same document again.
-            Invoice.objects.filter(pk=invoice.pk).transition(pdf="")
-            invoice.refresh_from_db()
-        if not invoice.pdf:
-            invoice = store_invoice_pdf(invoice)
+        invoice = services.invoice_pdf_stored(invoice=invoice)
         content = invoice.pdf.open("rb")
     except ValidationError as exc:
         _error(request, exc)

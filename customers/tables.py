@@ -14,3 +14,13 @@ class BaseTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle mb-0"}
         per_page = 50
         empty_text = _("Nothing matches these filters.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A table whose Meta names ``orderable_fields`` sorts only on those (the ones an
+        # index serves); the other columns are not clickable.
+        orderable = getattr(self.Meta, "orderable_fields", None)
+        if orderable is not None:
+            for name, column in self.columns.columns.items():
+                if name not in orderable:
+                    column.column.orderable = False
