@@ -92,6 +92,7 @@ def callback_schedule(
         reason=reason.strip(),
         support_plus=registered,
         first_window_start=spans[0][0],
+        first_window_end=spans[0][1],
         last_window_end=max(end for _, end in spans),
         created_by=created_by,
     )

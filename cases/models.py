@@ -198,6 +198,9 @@ class Callback(models.Model):
         _("status"), max_length=10, choices=CallbackStatus.choices, default=CallbackStatus.OPEN
     )
     first_window_start = models.DateTimeField(_("first window"))
+    # The end of the earliest window: reached after it, the callback missed its first window
+    # (the service level of the dashboard); past it without an attempt, it is overdue.
+    first_window_end = models.DateTimeField(_("first window ends"))
     last_window_end = models.DateTimeField(_("last window ends"))
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -230,6 +233,7 @@ class Callback(models.Model):
             ),
             models.Index(fields=["status", "last_window_end"], name="callback_missed_idx"),
             models.Index(fields=["created_at"], name="callback_created_idx"),
+            models.Index(fields=["first_window_start"], name="callback_first_window_idx"),
         ]
 
     def __str__(self) -> str:
