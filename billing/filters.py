@@ -1,9 +1,28 @@
 import django_filters
+from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.filters import DATE_INPUT, DateRangeFilterSet
 
 from .models import Activity, CreditGrant, GrantSource, Invoice, InvoiceKind, InvoiceStatus, Usage
+
+
+class LedgerMinutes(models.TextChoices):
+    FREE = "free", _("Free")
+    CREDIT = "credit", _("From credit")
+    BILLABLE = "billable", _("Billable")
+    UNBILLED = "unbilled", _("Billable, not invoiced yet")
+
+
+def ledger_minutes_q(kind: str) -> Q:
+    """The postings that carry minutes of ``kind`` (reversals included, so sums stay net)."""
+    return {
+        LedgerMinutes.FREE: ~Q(free_minutes=0),
+        LedgerMinutes.CREDIT: ~Q(credit_minutes=0),
+        LedgerMinutes.BILLABLE: ~Q(billable_minutes=0),
+        LedgerMinutes.UNBILLED: ~Q(billable_minutes=0) & Q(invoiced_at__isnull=True),
+    }[kind]
 
 
 class UsageFilter(DateRangeFilterSet):
@@ -18,10 +37,16 @@ class UsageFilter(DateRangeFilterSet):
     )
     activity = django_filters.ChoiceFilter(choices=Activity.choices, label=_("Activity"))
     work_ref = django_filters.CharFilter(label=_("Case reference"))
+    minutes = django_filters.ChoiceFilter(
+        choices=LedgerMinutes.choices, method="filter_minutes", label=_("Minutes")
+    )
 
     class Meta:
         model = Usage
-        fields = ["customer", "performed_from", "performed_to", "activity", "work_ref"]
+        fields = ["customer", "performed_from", "performed_to", "activity", "work_ref", "minutes"]
+
+    def filter_minutes(self, queryset, name, value):
+        return queryset.filter(ledger_minutes_q(value))
 
 
 class CreditGrantFilter(django_filters.FilterSet):
@@ -41,6 +66,7 @@ class CreditGrantFilter(django_filters.FilterSet):
 
 class InvoiceFilter(DateRangeFilterSet):
     date_range = ("period_from", "period_to")
+    more_date_ranges = (("issued_from", "issued_to"),)
 
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
     kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices, label=_("Kind"))
@@ -52,7 +78,22 @@ class InvoiceFilter(DateRangeFilterSet):
     period_to = django_filters.DateFilter(
         field_name="period_start", lookup_expr="lte", label=_("Period until"), widget=DATE_INPUT
     )
+    issued_from = django_filters.DateFilter(
+        field_name="issued_on", lookup_expr="gte", label=_("Issued from"), widget=DATE_INPUT
+    )
+    issued_to = django_filters.DateFilter(
+        field_name="issued_on", lookup_expr="lte", label=_("Issued until"), widget=DATE_INPUT
+    )
 
     class Meta:
         model = Invoice
-        fields = ["status", "kind", "customer", "number", "period_from", "period_to"]
+        fields = [
+            "status",
+            "kind",
+            "customer",
+            "number",
+            "period_from",
+            "period_to",
+            "issued_from",
+            "issued_to",
+        ]

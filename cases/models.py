@@ -98,6 +98,8 @@ class Case(models.Model):
             models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
             models.Index(fields=["channel", "-created_at"], name="case_channel_idx"),
             models.Index(fields=["created_at"], name="case_created_idx"),
+            models.Index(fields=["kind", "created_at"], name="case_kind_created_idx"),
+            models.Index(fields=["resolved_at"], name="case_resolved_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.tables import BaseTable
 
-from .models import Case
+from .models import Callback, Case
 
 
 class CaseTable(BaseTable):
@@ -45,3 +45,48 @@ class CaseTable(BaseTable):
 
     def value_customer(self, record) -> str:
         return f"{record.customer.number} {record.customer.name}"
+
+
+class CallbackTable(BaseTable):
+    case = tables.Column(
+        verbose_name=_("Case"),
+        accessor="case_id",
+        order_by=("case_id",),
+        linkify=("case_detail", {"pk": tables.A("case_id")}),
+    )
+    customer = tables.Column(
+        verbose_name=_("Customer"), accessor="case__customer", order_by=("case__customer__name",)
+    )
+    support_plus = tables.BooleanColumn(verbose_name=_("Support+"), yesno="★,")
+
+    class Meta(BaseTable.Meta):
+        model = Callback
+        fields = [
+            "support_plus",
+            "case",
+            "customer",
+            "phone",
+            "reason",
+            "created_at",
+            "first_window_start",
+            "first_window_end",
+            "last_window_end",
+            "first_attempt_at",
+            "status",
+            "closed_at",
+            "claimed_by",
+        ]
+        order_by = ("-first_window_start",)
+        orderable_fields = ("first_window_start", "created_at")
+
+    def render_case(self, record) -> str:
+        return record.case.reference
+
+    def value_case(self, record) -> str:
+        return record.case.reference
+
+    def render_customer(self, record):
+        return format_html("{} {}", record.case.customer.number, record.case.customer.name)
+
+    def value_customer(self, record) -> str:
+        return f"{record.case.customer.number} {record.case.customer.name}"

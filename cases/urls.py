@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/<int:pk>/emails/", views.email_new, name="email_new"),
     path("emails/<int:pk>/retry/", views.email_retry, name="email_retry"),
     path("callbacks/", views.callback_queue, name="callback_queue"),
+    path("callbacks/all/", views.CallbackListView.as_view(), name="callback_list"),
     path("callbacks/<int:pk>/claim/", views.callback_claim, name="callback_claim"),
     path("callbacks/<int:pk>/attempt/", views.callback_attempt, name="callback_attempt"),
     path(

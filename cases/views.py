@@ -19,7 +19,7 @@ from customers.services import customer_create
 from customers.views import TableListView
 
 from . import callbacks, emails, selectors, services
-from .filters import CaseFilter, desk_users
+from .filters import CallbackFilter, CaseFilter, desk_users
 from .forms import (
     AttemptForm,
     CallbackForm,
@@ -32,7 +32,7 @@ from .forms import (
     VerifiedBugForm,
 )
 from .models import Callback, CallbackStatus, Case, CaseKind, SupportEmail, TimeEntry
-from .tables import CaseTable
+from .tables import CallbackTable, CaseTable
 
 READ = "cases.view_case"
 WORK = "cases.change_case"
@@ -279,6 +279,19 @@ class CaseListView(TableListView):
 
 
 # --- callbacks ------------------------------------------------------------------------------
+
+
+class CallbackListView(TableListView):
+    """Every callback, filtered by first window and by what became of it (audit, dashboard)."""
+
+    permission_required = "cases.view_callback"
+    table_class = CallbackTable
+    filterset_class = CallbackFilter
+    template_name = "cases/callback_list.html"
+    export_name = "callbacks"
+
+    def get_queryset(self):
+        return Callback.objects.select_related("case__customer", "claimed_by")
 
 
 @desk_work

@@ -11,6 +11,7 @@ admin.site.index_title = _("Tariffs, modules, customers and company data")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     # Browsers ask for /favicon.ico on pages without an icon link (the admin).
     path(
         "favicon.ico",

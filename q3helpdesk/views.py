@@ -1,14 +1,24 @@
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
 
 from billing.selectors import tariff_in_force
+from cases.tables import CallbackTable
 from customers.models import LicenceVariant
 from customers.selectors import customer_overview
 
-from .roles import EVERYONE, role_required
+from . import dashboard as board
+from . import selectors
+from .forms import PeriodForm
+from .periods import preset
+from .roles import EVERYONE, Role, role_required
+from .tables import NearCreditTable, TopCustomerTable
 
 
 @role_required(*EVERYONE)
@@ -39,6 +49,56 @@ def home(request):
             "tariff_error": tariff_error,
             "credit_table": credit_table,
             "overview": customer_overview(on=today),
+        },
+    )
+
+
+@role_required(Role.MANAGER)
+@require_safe
+def dashboard(request):
+    """KPIs and charts of a period against the period before (read-only, for managers)."""
+    today, now = timezone.localdate(), timezone.now()
+    form = PeriodForm(request.GET or None, today=today)
+    period = form.cleaned_data["range"] if form.is_valid() else preset("month", today)
+    previous = period.previous()
+
+    top = selectors.top_customers(period)
+    tables = {
+        "top": TopCustomerTable(top, prefix="top-"),
+        "credit": NearCreditTable(selectors.customers_near_end_of_credit(today), prefix="credit-"),
+        "overdue": CallbackTable(
+            selectors.callbacks_overdue(now),
+            prefix="overdue-",
+            exclude=("closed_at", "status", "first_attempt_at"),
+            orderable=False,
+        ),
+    }
+    wanted = request.GET.get("_export")
+    if wanted:
+        table = tables.get(request.GET.get("_table", ""))
+        if wanted != "csv" or table is None:
+            raise Http404("unknown export")
+        return TableExport("csv", table).response(f"dashboard-{request.GET['_table']}.csv")
+    for table in tables.values():
+        RequestConfig(request, paginate={"per_page": 10}).configure(table)
+
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "previous": previous,
+            "today": today,
+            "tiles": board.tiles(
+                period,
+                previous,
+                today=today,
+                now=now,
+                overdue=tables["overdue"].paginator.count,
+            ),
+            "charts": board.charts(period, now=now, top=top),
+            "tables": tables,
         },
     )
 

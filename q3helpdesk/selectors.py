@@ -1,0 +1,404 @@
+"""Reads of the manager dashboard: aggregate queries over cases, the ledger, callbacks and
+invoices, each figure for the period and the one before it in the same query.
+
+Every function runs a fixed number of queries whatever the data size; the conditions are
+the ones the filtered lists use (``ledger_minutes_q``, ``callback_state_q``), so a figure
+and the list behind it always agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Count,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from billing.filters import LedgerMinutes, ledger_minutes_q
+from billing.models import CreditGrant, GrantSource, Invoice, InvoiceStatus, Usage, UsageDraw
+from billing.rules import round_money
+from billing.selectors import support_plus_capacity
+from cases.filters import CallbackState, callback_state_q
+from cases.models import Callback, Case, CaseKind
+from customers.models import Customer, SupportPlusSubscription
+
+from .periods import Period, weeks
+
+NEAR_END_SHARE = Decimal("0.8")  # "near the end of their credit": 80 % or more used
+TOP_CUSTOMERS = 10
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A figure of the period and of the period before."""
+
+    value: int | Decimal | None
+    previous: int | Decimal | None
+
+    @property
+    def delta(self) -> int | Decimal | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+def _start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _instants(period: Period) -> tuple[datetime, datetime]:
+    """The period as instants in Zurich: [first day 00:00, day after the last 00:00)."""
+    return _start(period.start), _start(period.end + timedelta(days=1))
+
+
+def _money(value) -> Decimal:
+    # SQLite sums decimals as floating point; back to the exact centime.
+    return round_money(Decimal(str(value or 0)))
+
+
+def _pairs(row: dict, names) -> dict[str, Pair]:
+    return {name: Pair(row[name], row[f"{name}_prev"]) for name in names}
+
+
+# --- KPI tiles ---------------------------------------------------------------------------
+
+
+def case_figures(cur: Period, prev: Period) -> dict[str, Pair]:
+    """Cases opened, rental-switch leads recorded (by opening) and cases resolved: 2 queries."""
+    prev_from, _ = _instants(prev)
+    cur_from, cur_to = _instants(cur)
+    now_, before = Q(created_at__gte=cur_from), Q(created_at__lt=cur_from)
+    is_case, is_lead = Q(kind=CaseKind.CASE), Q(kind=CaseKind.LEAD)
+    opened = Case.objects.filter(created_at__gte=prev_from, created_at__lt=cur_to).aggregate(
+        opened=Count("id", filter=is_case & now_),
+        opened_prev=Count("id", filter=is_case & before),
+        leads=Count("id", filter=is_lead & now_),
+        leads_prev=Count("id", filter=is_lead & before),
+    )
+    resolved = Case.objects.filter(resolved_at__gte=prev_from, resolved_at__lt=cur_to).aggregate(
+        resolved=Count("id", filter=Q(resolved_at__gte=cur_from)),
+        resolved_prev=Count("id", filter=Q(resolved_at__lt=cur_from)),
+    )
+    return _pairs(opened, ("opened", "leads")) | _pairs(resolved, ("resolved",))
+
+
+def minute_figures(cur: Period, prev: Period) -> dict[str, Pair]:
+    """Minutes free / from credit / billable, and the billable amount not invoiced yet
+    (the ledger's amounts, net of reversals): 1 query."""
+    now_, before = Q(performed_on__gte=cur.start), Q(performed_on__lt=cur.start)
+    unbilled = ledger_minutes_q(LedgerMinutes.UNBILLED)
+    money = DecimalField(max_digits=14, decimal_places=2)
+    row = Usage.objects.filter(performed_on__gte=prev.start, performed_on__lte=cur.end).aggregate(
+        free=Coalesce(Sum("free_minutes", filter=now_), 0),
+        free_prev=Coalesce(Sum("free_minutes", filter=before), 0),
+        credit=Coalesce(Sum("credit_minutes", filter=now_), 0),
+        credit_prev=Coalesce(Sum("credit_minutes", filter=before), 0),
+        billable=Coalesce(Sum("billable_minutes", filter=now_), 0),
+        billable_prev=Coalesce(Sum("billable_minutes", filter=before), 0),
+        unbilled=Coalesce(Sum("amount", filter=now_ & unbilled), Value(0), output_field=money),
+        unbilled_prev=Coalesce(
+            Sum("amount", filter=before & unbilled), Value(0), output_field=money
+        ),
+    )
+    row["unbilled"], row["unbilled_prev"] = _money(row["unbilled"]), _money(row["unbilled_prev"])
+    return _pairs(row, ("free", "credit", "billable", "unbilled"))
+
+
+def revenue_figures(cur: Period, prev: Period) -> dict[str, Pair]:
+    """Net revenue invoiced (issued invoices and credit notes by issue date, drafts not
+    counted; a cancelled invoice and its credit note add up to zero): 1 query."""
+    now_, before = Q(issued_on__gte=cur.start), Q(issued_on__lt=cur.start)
+    row = (
+        Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
+        .filter(issued_on__gte=prev.start, issued_on__lte=cur.end)
+        .aggregate(invoiced=Sum("net", filter=now_), invoiced_prev=Sum("net", filter=before))
+    )
+    return {"invoiced": Pair(_money(row["invoiced"]), _money(row["invoiced_prev"]))}
+
+
+def _credit_share(period: Period) -> tuple[int, int]:
+    """(customers with licence credit in the period, of them those who used credit)."""
+    used_credit = (
+        Usage.objects.filter(performed_on__gte=period.start, performed_on__lte=period.end)
+        .values("customer")
+        .annotate(credit=Sum("credit_minutes"))
+        .filter(credit__gt=0)
+        .values("customer")
+    )
+    row = CreditGrant.objects.filter(
+        source=GrantSource.LICENCE, valid_from__lte=period.end, valid_to__gte=period.start
+    ).aggregate(
+        customers=Count("customer", distinct=True),
+        used=Count("customer", distinct=True, filter=Q(customer__in=used_credit)),
+    )
+    return row["customers"], row["used"]
+
+
+@dataclass(frozen=True)
+class Share:
+    part: int
+    whole: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.whole:
+            return None
+        return round_money(Decimal(self.part) * 100 / self.whole, Decimal("0.1"))
+
+
+def credit_share_figures(cur: Period, prev: Period) -> dict[str, object]:
+    """Share of the customers whose current rental licence gives credit who used some of it
+    in the period (net of reversals): 2 queries."""
+    shares = [Share(used, customers) for customers, used in map(_credit_share, (cur, prev))]
+    return {
+        "credit_share": Pair(shares[0].percent, shares[1].percent),
+        "credit_share_parts": shares[0],
+    }
+
+
+def callback_figures(cur: Period, prev: Period, now: datetime) -> dict[str, Pair]:
+    """Callbacks due (first window in the period), reached within their first window,
+    missed (every window passed, never reached) and the median wait from request to first
+    attempt: 3 queries."""
+    prev_from, _ = _instants(prev)
+    cur_from, cur_to = _instants(cur)
+    now_, before = Q(first_window_start__gte=cur_from), Q(first_window_start__lt=cur_from)
+    first = callback_state_q(CallbackState.FIRST_WINDOW, now)
+    missed = callback_state_q(CallbackState.MISSED, now)
+    row = Callback.objects.filter(
+        first_window_start__gte=prev_from, first_window_start__lt=cur_to
+    ).aggregate(
+        due=Count("id", filter=now_),
+        due_prev=Count("id", filter=before),
+        first_window=Count("id", filter=now_ & first),
+        first_window_prev=Count("id", filter=before & first),
+        missed=Count("id", filter=now_ & missed),
+        missed_prev=Count("id", filter=before & missed),
+        attempted=Count("id", filter=now_ & Q(first_attempt_at__isnull=False)),
+        attempted_prev=Count("id", filter=before & Q(first_attempt_at__isnull=False)),
+    )
+    figures = _pairs(row, ("due", "first_window", "missed"))
+    figures["service_level"] = Pair(
+        Share(row["first_window"], row["due"]).percent,
+        Share(row["first_window_prev"], row["due_prev"]).percent,
+    )
+    figures["median_wait"] = Pair(
+        _median_wait(cur, row["attempted"]), _median_wait(prev, row["attempted_prev"])
+    )
+    return figures
+
+
+def _median_wait(period: Period, attempted: int) -> timedelta | None:
+    """The median time from request to first attempt, read in the database from the one or
+    two middle rows (portable: SQLite has no percentile function). The query runs even
+    without attempts, so that the page's query count never depends on the data."""
+    start, end = _instants(period)
+    waits = list(
+        Callback.objects.filter(
+            first_window_start__gte=start,
+            first_window_start__lt=end,
+            first_attempt_at__isnull=False,
+        )
+        .annotate(wait=ExpressionWrapper(F("first_attempt_at") - F("created_at"), DurationField()))
+        .order_by("wait")
+        .values_list("wait", flat=True)[max(attempted - 1, 0) // 2 : attempted // 2 + 1]
+    )
+    return sum(waits, timedelta()) / len(waits) if waits else None
+
+
+def support_plus_figures(cur: Period, prev: Period, today: date) -> dict[str, Pair]:
+    """Support+ subscriptions running and persons registered on each period's reference
+    day: 1 query (the capacity comes from the tariff)."""
+    day, day_prev = cur.reference_day(today), prev.reference_day(today)
+    on, on_prev = (
+        Q(start__lte=day, end__gte=day),
+        Q(start__lte=day_prev, end__gte=day_prev),
+    )
+    row = SupportPlusSubscription.objects.filter(
+        start__lte=max(day, day_prev), end__gte=min(day, day_prev)
+    ).aggregate(
+        active=Count("id", distinct=True, filter=on),
+        active_prev=Count("id", distinct=True, filter=on_prev),
+        persons=Count("registrations", filter=on),
+        persons_prev=Count("registrations", filter=on_prev),
+    )
+    return _pairs(row, ("active", "persons"))
+
+
+def support_plus_capacity_on(day: date) -> int | None:
+    """The Support+ capacity of the tariff in force on ``day`` (None without a tariff)."""
+    try:
+        return support_plus_capacity(on=day)
+    except ValidationError:
+        return None
+
+
+# --- charts ------------------------------------------------------------------------------
+
+
+def cases_per_day(period: Period) -> dict[str, dict[date, int]]:
+    """Support cases opened per day (in Zurich) and channel: 1 query."""
+    start, end = _instants(period)
+    rows = (
+        Case.objects.filter(kind=CaseKind.CASE, created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "channel")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    result: dict[str, dict[date, int]] = defaultdict(dict)
+    for row in rows:
+        result[row["channel"]][row["day"]] = row["n"]
+    return result
+
+
+def _week(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def minutes_per_week(period: Period) -> dict[str, dict[date, int]]:
+    """Charged minutes per ISO week (its Monday) and activity, net of reversals: 1 query."""
+    rows = (
+        Usage.objects.filter(performed_on__gte=period.start, performed_on__lte=period.end)
+        .values("performed_on", "activity")
+        .annotate(minutes=Sum("charged_minutes"))
+        .order_by()
+    )
+    result: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        result[row["activity"]][_week(row["performed_on"])] += row["minutes"]
+    return result
+
+
+def credit_by_variant(period: Period) -> dict[str, int]:
+    """Credit minutes drawn in the period by licence variant; Support+ credit apart: 1 query."""
+    rows = (
+        UsageDraw.objects.filter(
+            usage__performed_on__gte=period.start, usage__performed_on__lte=period.end
+        )
+        .values("grant__source", "grant__rental_period__licence__variant")
+        .annotate(minutes=Sum("minutes"))
+        .order_by()
+    )
+    result: dict[str, int] = defaultdict(int)
+    for row in rows:
+        key = (
+            "support_plus"
+            if row["grant__source"] == GrantSource.SUPPORT_PLUS
+            else row["grant__rental_period__licence__variant"]
+        )
+        result[key] += row["minutes"]
+    return result
+
+
+@dataclass(frozen=True)
+class WeekLevel:
+    week: date
+    due: int
+    first_window: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        return Share(self.first_window, self.due).percent
+
+
+def service_level_per_week(period: Period, now: datetime) -> list[WeekLevel]:
+    """Per ISO week of the first window: callbacks due and reached within it: 1 query."""
+    start, end = _instants(period)
+    rows = (
+        Callback.objects.filter(first_window_start__gte=start, first_window_start__lt=end)
+        .annotate(day=TruncDate("first_window_start"))
+        .values("day")
+        .annotate(
+            due=Count("id"),
+            first=Count("id", filter=callback_state_q(CallbackState.FIRST_WINDOW, now)),
+        )
+        .order_by()
+    )
+    due: dict[date, int] = defaultdict(int)
+    first: dict[date, int] = defaultdict(int)
+    for row in rows:
+        due[_week(row["day"])] += row["due"]
+        first[_week(row["day"])] += row["first"]
+    return [WeekLevel(week, due[week], first[week]) for week in weeks(period)]
+
+
+def top_customers(period: Period, limit: int = TOP_CUSTOMERS) -> list[dict]:
+    """The customers with the most charged minutes in the period: 1 query."""
+    return list(
+        Usage.objects.filter(performed_on__gte=period.start, performed_on__lte=period.end)
+        .values("customer__number", "customer__name")
+        .annotate(
+            charged=Sum("charged_minutes"),
+            credit=Sum("credit_minutes"),
+            billable=Sum("billable_minutes"),
+        )
+        .filter(charged__gt=0)
+        .order_by("-charged", "customer__number")[:limit]
+    )
+
+
+# --- lists -------------------------------------------------------------------------------
+
+
+def customers_near_end_of_credit(today: date) -> QuerySet[Customer]:
+    """Customers who used 80 % or more of the credit valid today, the least left first.
+
+    Granted and used minutes are summed per customer in correlated subqueries (one query for
+    the page, one for the count), over the grants valid today.
+    """
+    valid = {"valid_from__lte": today, "valid_to__gte": today}
+    grants = CreditGrant.objects.filter(customer=OuterRef("pk"), **valid)
+    granted = grants.values("customer").annotate(s=Sum("minutes")).values("s")
+    until = grants.values("customer").annotate(m=Max("valid_to")).values("m")
+    used = (
+        UsageDraw.objects.filter(
+            grant__customer=OuterRef("pk"),
+            grant__valid_from__lte=today,
+            grant__valid_to__gte=today,
+        )
+        .values("grant__customer")
+        .annotate(s=Sum("minutes"))
+        .values("s")
+    )
+    part, whole = NEAR_END_SHARE.as_integer_ratio()  # 4/5: compared in integers
+    return (
+        Customer.objects.filter(Exists(grants))
+        .annotate(
+            granted=Coalesce(Subquery(granted, output_field=IntegerField()), 0),
+            used=Coalesce(Subquery(used, output_field=IntegerField()), 0),
+            valid_to=Subquery(until),
+        )
+        .annotate(remaining=F("granted") - F("used"), used_scaled=F("used") * whole)
+        .filter(granted__gt=0, used_scaled__gte=F("granted") * part)
+        .order_by("remaining", "number")
+    )
+
+
+def callbacks_overdue(now: datetime) -> QuerySet[Callback]:
+    """Open callbacks whose first window passed without reaching the customer while a later
+    window still runs: the desk can still make them. Support+ first, the oldest first."""
+    return (
+        Callback.objects.filter(callback_state_q(CallbackState.OVERDUE, now))
+        .select_related("case__customer", "claimed_by")
+        .order_by("-support_plus", "first_window_end", "id")
+    )
