@@ -40,7 +40,7 @@ class NearCreditTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         orderable = False
-        empty_text = _("No customer has used 80 % of their credit.")
+        empty_text = _("No customer is near the end of their credit.")
 
     def render_share(self, record):
         return format_html("{} %", self.value_share(record))
