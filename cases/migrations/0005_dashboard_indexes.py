@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_callback_first_window_end'),
-        ('customers', '0003_name_keys'),
+        ("cases", "0004_callback_first_window_end"),
+        ("customers", "0003_name_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['kind', 'created_at'], name='case_kind_created_idx'),
+            model_name="case",
+            index=models.Index(fields=["kind", "created_at"], name="case_kind_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['resolved_at'], name='case_resolved_idx'),
+            model_name="case",
+            index=models.Index(fields=["resolved_at"], name="case_resolved_idx"),
         ),
     ]
