@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from customers.models import (
 )
 
 from .models import (
+    CLAIMING_STATUSES,
     CreditGrant,
     GrantSource,
     Invoice,
@@ -489,9 +490,15 @@ def _customer_ids(customers) -> list[int] | None:
     return ids
 
 
-def _claimed_usage_ids():
-    return InvoiceLineUsage.objects.filter(line__invoice__in=Invoice.objects.claiming()).values(
-        "usage_id"
+def _claimed():
+    """Whether a draft or an issued invoice holds the usage (a correlated ``EXISTS``: one
+    index probe per usage, not a scan of every invoiced usage)."""
+    return Exists(
+        InvoiceLineUsage.objects.filter(
+            usage=OuterRef("pk"),
+            line__invoice__kind=InvoiceKind.INVOICE,
+            line__invoice__status__in=CLAIMING_STATUSES,
+        )
     )
 
 
@@ -508,7 +515,7 @@ def _unbilled_usages(period_start: date, period_end: date):
     return (
         Usage.objects.filter(performed_on__lte=period_end, invoiced_at__isnull=True)
         .exclude(billable_minutes=0)
-        .exclude(pk__in=_claimed_usage_ids())
+        .exclude(_claimed())
     )
 
 
@@ -642,7 +649,7 @@ def _work_lines(customer: Customer, period_start: date, period_end: date):
             billable_minutes=0,
             work_ref__in={key[0] for key in keys},
         )
-        .exclude(pk__in=_claimed_usage_ids())
+        .exclude(_claimed())
         .only("work_ref", "activity", "rate", "charged_minutes", "credit_minutes")
     )
     groups: dict[tuple, list[Usage]] = {}
@@ -859,10 +866,14 @@ def _check_company(creditor) -> None:
 
 
 @transaction.atomic
-def invoice_issue(*, invoice: Invoice, issued_on: date | None = None, issued_by=None) -> Invoice:
+def invoice_issue(
+    *, invoice: Invoice, issued_on: date | None = None, issued_by=None, render_pdf: bool = True
+) -> Invoice:
     """Issue a draft: number it, copy creditor and debtor into it and freeze it for good.
 
-    The PDF is rendered by the background worker after the commit.
+    The PDF is rendered by the background worker after the commit. ``render_pdf=False``
+    leaves it to the first download (which renders and stores a missing PDF): for issuing
+    many historic invoices at once, e.g. the demo data, without queueing hours of work.
     """
     today = timezone.localdate()
     if issued_on is None:
@@ -893,7 +904,10 @@ def invoice_issue(*, invoice: Invoice, issued_on: date | None = None, issued_by=
             cases |= Q(work_ref=line.work_ref, activity=line.activity)
     # A posting of a case on the draft that the draft does not hold (a reversal, or time
     # logged since) would change the case's lines: the draft must be built again.
-    if Usage.objects.filter(reverses__in=usage_ids).exclude(pk__in=usage_ids).exists() or (
+    # A reversal that the rounding absorbs (no billable minute taken back) changes nothing
+    # on the draft; it is never held by a line, so it must not block the draft for good.
+    reversals = Usage.objects.filter(reverses__in=usage_ids).exclude(billable_minutes=0)
+    if reversals.exclude(pk__in=usage_ids).exists() or (
         cases
         and _unbilled_usages(invoice.period_start, invoice.period_end)
         .filter(cases, customer_id=invoice.customer_id)
@@ -968,7 +982,8 @@ def invoice_issue(*, invoice: Invoice, issued_on: date | None = None, issued_by=
         )
     Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.DRAFT).update(**fields)
     Usage.objects.filter(pk__in=usage_ids).update(invoiced_at=timezone.now())
-    transaction.on_commit(lambda: render_invoice_pdf.enqueue(invoice.pk))
+    if render_pdf:
+        transaction.on_commit(lambda: render_invoice_pdf.enqueue(invoice.pk))
     invoice.refresh_from_db()
     return invoice
 

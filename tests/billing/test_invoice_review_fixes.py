@@ -125,3 +125,16 @@ def test_a_run_that_died_with_its_worker_does_not_block_the_period():
     stuck = invoice_run_start(**MARCH)
     InvoiceRun.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=2))
     assert invoice_run_start(**MARCH).pk != stuck.pk
+
+
+def test_a_reversal_the_rounding_absorbs_does_not_block_the_draft(creditor):
+    customer = no_credit_customer()
+    first, second = post(customer, 3), post(customer, 2)  # charged 5, then 0 (R5 on the case)
+    draft = only_draft(customer)
+    reversal = usage_reverse(usage=first)  # 2 minutes left: still 5 charged, nothing taken
+    assert (reversal.charged_minutes, reversal.billable_minutes) == (0, 0)
+    assert second.charged_minutes == 0
+    invoice = invoice_issue(invoice=draft, issued_on=date(2026, 4, 1))
+    line = invoice.lines.get()
+    assert (line.billable_minutes, line.amount) == (5, Decimal("14.58"))  # 5 × 175 / 60
+    assert invoice_drafts(**MARCH, customers=[customer]) == []  # nothing left behind
