@@ -1,15 +1,31 @@
+import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from billing.services import grants_sync_all
 from q3helpdesk import seeding
+from q3helpdesk.demo_activity import seed_activity
+
+ACTIVITY_COUNTS = [
+    ("cases", "cases"),
+    ("leads", "rental-switch leads"),
+    ("time_entries", "time entries"),
+    ("time_entries_removed", "time entries removed"),
+    ("entries_refused", "time entries refused"),
+    ("callbacks", "callbacks"),
+    ("callback_attempts", "callback attempts"),
+    ("invoices", "invoices issued"),
+    ("drafts_discarded", "drafts discarded"),
+]
 
 
 class Command(BaseCommand):
     help = (
         "Load demo data: Swiss customers covering every support rule and one demo user per "
-        "role. Safe to run again. --scale N adds N generated customers for performance work."
+        "role, with a year of cases, callbacks and invoices. Safe to run again. --scale N adds "
+        "N generated customers (and their year) for performance work."
     )
 
     def add_arguments(self, parser):
@@ -40,6 +56,16 @@ class Command(BaseCommand):
             self.stdout.write(f"Generated customers added: {generated} (of {scale} requested).")
         grants = grants_sync_all()
         self.stdout.write(f"Credit grants derived: {grants}.")
+        started = time.monotonic()
+        activity = seed_activity(today=today, scale=scale)
+        self.stdout.write(
+            f"A year of activity for {activity.get('customers', 0)} customers without cases"
+            f" ({time.monotonic() - started:.0f} s):"
+        )
+        for name, label in ACTIVITY_COUNTS:
+            self.stdout.write(f"  {label:<28} {activity.get(name, 0)}")
+        # After the year of activity: the few demo postings go only to customers that still
+        # have no usage, so every other customer's credit is drawn in date order.
         self.stdout.write(f"Demo work posted to the ledger: {seeding.seed_usages(today)}.")
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: demo):"))
         for username, role in users:
