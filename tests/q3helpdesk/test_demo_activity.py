@@ -205,3 +205,33 @@ def test_a_second_run_adds_nothing(year):
         again = demo_activity.seed_activity(today=TODAY)
     assert again == {"customers": 0}
     assert [m.objects.count() for m in models] == before
+
+
+def test_the_benchmark_answers_every_page_on_a_year_of_data(year):
+    """The benchmark script measures real answers: every page 200, a bounded query count."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "bench_pages.py"
+    spec = importlib.util.spec_from_file_location("bench_pages", path)
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_pages"] = bench  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        del sys.modules["bench_pages"]
+    with time_machine.travel(NOW, tick=False):
+        by_role = bench.clients()
+        results = [bench.measure(page, by_role[page.role], runs=2) for page in bench.pages()]
+    assert len(results) == 12
+    statuses = {r.page.name: r.status for r in results}
+    # Only the demo customers here: a single match takes the lookup to the customer page.
+    assert statuses.pop("lookup by name") in ("200 OK", "302 Found")
+    assert set(statuses.values()) == {"200 OK"}, bench.table(results)
+    assert all(0 < r.median_ms <= r.p95_ms for r in results)
+    dashboard = [r.queries for r in results if r.page.url.startswith("/dashboard/")]
+    assert len(set(dashboard)) == 1  # the same queries for a month, last month and the year
+    assert "| dashboard `/dashboard/` | manager |" in bench.table(results)
+    assert bench.percentile([5.0, 1.0, 3.0, 2.0, 4.0], 0.95) == 5.0
+    assert bench.percentile([5.0, 1.0, 3.0, 2.0, 4.0], 0.5) == 3.0
