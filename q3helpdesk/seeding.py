@@ -18,12 +18,10 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from billing.models import Company
 from billing.selectors import tariff_in_force
-from billing.services import record_usage
 from customers import services
 from customers.models import (
     Contact,
@@ -38,7 +36,6 @@ from customers.models import (
     SupportPlusSubscription,
     search_key,
 )
-from customers.selectors import support_status
 
 from . import demo_data
 from .roles import Role
@@ -218,58 +215,6 @@ def seed_customers(today: date) -> int:
         _apply_scenario(customer, contacts, SCENARIOS[demo.number], today)
         count += 1
     return count
-
-
-# A few cases of this year per hand-written customer, so that the ledger and the credit
-# pages show something: (customer, case number, activity, minutes, days ago, registered?).
-DEMO_WORK = [
-    ("10001", 1, "support", 4, 60, False),
-    ("10001", 2, "support", 12, 20, False),
-    ("10002", 3, "support", 25, 45, True),
-    ("10002", 3, "data_check", 30, 45, True),
-    ("10002", 4, "training", 50, 10, False),
-    ("10003", 5, "support", 18, 30, False),
-    ("10011", 6, "first_install", 90, 300, False),
-    ("10004", 7, "support", 40, 15, True),
-    ("10008", 8, "support", 22, 5, False),
-    ("10009", 9, "support", 35, 25, False),
-    ("10009", 9, "forms", 45, 25, False),
-    ("10012", 10, "programming", 120, 8, False),
-]
-
-
-@transaction.atomic
-def seed_usages(today: date) -> int:
-    """Post the demo work through ``record_usage`` for customers that have none yet."""
-    customers = {
-        c.number: c
-        for c in Customer.objects.filter(number__in={w[0] for w in DEMO_WORK}, usages__isnull=True)
-    }
-    posted = 0
-    for number, case, activity, minutes, days_ago, registered in DEMO_WORK:
-        customer = customers.get(number)
-        if customer is None:
-            continue
-        day = today - timedelta(days=days_ago)
-        status = support_status(customer=customer, on=day)
-        contacts = list(customer.contacts.order_by("id"))
-        contact = next((c for c in contacts if status.is_registered(c) == registered), None)
-        if not status.eligible:
-            continue
-        try:
-            record_usage(
-                customer=customer,
-                activity=activity,
-                minutes=minutes,
-                performed_on=day,
-                work_ref=f"DEMO-{day.year}-{case:04d}",
-                contact=contact,
-                label="Demo",
-            )
-        except ValidationError:
-            continue  # e.g. a first installation outside the first rental period
-        posted += 1
-    return posted
 
 
 def _slug(text: str) -> str:

@@ -151,22 +151,3 @@ def test_scale_respects_the_support_plus_capacity():
     seeding.seed_scale(400, TODAY)
     active = SupportPlusSubscription.objects.filter(Q(start__lte=TODAY) & Q(end__gte=TODAY))
     assert active.count() == 3
-
-
-def test_demo_work_goes_through_the_ledger_once():
-    from billing.models import Usage
-
-    seeding.seed_customers(TODAY)
-    assert seeding.seed_usages(TODAY) == len(seeding.DEMO_WORK)
-    assert seeding.seed_usages(TODAY) == 0
-    assert Usage.objects.count() == len(seeding.DEMO_WORK)
-    assert set(Usage.objects.values_list("activity", flat=True)) >= {
-        "support",
-        "data_check",
-        "training",
-        "first_install",
-        "forms",
-        "programming",
-    }
-    assert Usage.objects.filter(credit_minutes__gt=0).exists()
-    assert Usage.objects.filter(billable_minutes__gt=0).exists()

@@ -64,9 +64,6 @@ class Command(BaseCommand):
         )
         for name, label in ACTIVITY_COUNTS:
             self.stdout.write(f"  {label:<28} {activity.get(name, 0)}")
-        # After the year of activity: the few demo postings go only to customers that still
-        # have no usage, so every other customer's credit is drawn in date order.
-        self.stdout.write(f"Demo work posted to the ledger: {seeding.seed_usages(today)}.")
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: demo):"))
         for username, role in users:
             self.stdout.write(f"  {username:<10} {role}")
