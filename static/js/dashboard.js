@@ -5,6 +5,10 @@
   const source = document.getElementById("dashboard-charts");
   if (!source || typeof Chart === "undefined") return;
   const data = JSON.parse(source.textContent);
+  const shortLabel = function (value) {
+    const label = String(this.getLabelForValue(value));
+    return label.length > 24 ? label.slice(0, 23) + "…" : label;
+  };
   const palette = ["#0d6efd", "#20c997", "#fd7e14", "#6f42c1", "#dc3545", "#198754", "#6c757d", "#ffc107"];
 
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
@@ -31,10 +35,16 @@
         interaction: { mode: "nearest", intersect: !line },
         plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
         scales: {
-          x: { stacked: stacked, beginAtZero: true },
+          // Counts and minutes are whole numbers: no 0.5 ticks. Long customer names on the
+          // category axis are shortened; the tooltip shows them in full.
+          x: horizontal
+            ? { stacked: stacked, beginAtZero: true, ticks: { precision: 0 } }
+            : { stacked: stacked, beginAtZero: true },
           y: line
             ? { beginAtZero: true, max: 100, title: { display: true, text: data.axis.percent } }
-            : { stacked: stacked, beginAtZero: true },
+            : horizontal
+              ? { stacked: stacked, ticks: { autoSkip: false, callback: shortLabel } }
+              : { stacked: stacked, beginAtZero: true, ticks: { precision: 0 } },
         },
         onClick: function (event, elements) {
           if (!elements.length) return;
