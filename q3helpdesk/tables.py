@@ -46,4 +46,4 @@ class NearCreditTable(BaseTable):
         return format_html("{} %", self.value_share(record))
 
     def value_share(self, record) -> int:
-        return record.used * 100 // record.granted
+        return record["used"] * 100 // record["granted"]
