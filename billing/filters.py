@@ -1,11 +1,27 @@
 import django_filters
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.filters import DATE_INPUT, DateRangeFilterSet
+from customers.models import LicenceVariant
 
-from .models import Activity, CreditGrant, GrantSource, Invoice, InvoiceKind, InvoiceStatus, Usage
+from .models import (
+    Activity,
+    CreditGrant,
+    GrantSource,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Usage,
+    UsageDraw,
+)
+
+# Where credit comes from: the licence variant of a rental period's grant, or Support+.
+CREDIT_FROM_CHOICES = [
+    *LicenceVariant.choices,
+    (GrantSource.SUPPORT_PLUS, GrantSource.SUPPORT_PLUS.label),
+]
 
 
 class LedgerMinutes(models.TextChoices):
@@ -41,12 +57,34 @@ class UsageFilter(DateRangeFilterSet):
         choices=LedgerMinutes.choices, method="filter_minutes", label=_("Minutes")
     )
 
+    credit_from = django_filters.ChoiceFilter(
+        choices=CREDIT_FROM_CHOICES, method="filter_credit_from", label=_("Credit from")
+    )
+
     class Meta:
         model = Usage
-        fields = ["customer", "performed_from", "performed_to", "activity", "work_ref", "minutes"]
+        fields = [
+            "customer",
+            "performed_from",
+            "performed_to",
+            "activity",
+            "work_ref",
+            "minutes",
+            "credit_from",
+        ]
 
     def filter_minutes(self, queryset, name, value):
         return queryset.filter(ledger_minutes_q(value))
+
+    def filter_credit_from(self, queryset, name, value):
+        """Postings that drew credit from (or gave it back to) that kind of grant."""
+        if value == GrantSource.SUPPORT_PLUS:
+            kind = Q(grant__source=GrantSource.SUPPORT_PLUS)
+        else:
+            kind = Q(
+                grant__source=GrantSource.LICENCE, grant__rental_period__licence__variant=value
+            )
+        return queryset.filter(Exists(UsageDraw.objects.filter(kind, usage=OuterRef("pk"))))
 
 
 class CreditGrantFilter(django_filters.FilterSet):

@@ -5,7 +5,10 @@ cases): one place for the look, the page size and the empty text of all lists.
 """
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
+
+MAX_PER_PAGE = 100
 
 
 class BaseTable(tables.Table):
@@ -24,3 +27,11 @@ class BaseTable(tables.Table):
             for name, column in self.columns.columns.items():
                 if name not in orderable:
                     column.column.orderable = False
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        """A page size from the query string (``?per_page=``) counts from 1 to
+        ``MAX_PER_PAGE`` rows; any other value is no page size, and the table's own is used
+        (no unbounded page, no error page for ``per_page=-1``)."""
+        if per_page is not None and not 1 <= per_page <= MAX_PER_PAGE:
+            per_page = None
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)

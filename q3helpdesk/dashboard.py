@@ -62,6 +62,12 @@ def _case_links(period: Period, **params) -> str:
     return link("case_list", created_from=_iso(period.start), created_to=_iso(period.end), **params)
 
 
+def _resolved_links(period: Period) -> str:
+    return link(
+        "case_list", resolved_from=_iso(period.start), resolved_to=_iso(period.end), kind="case"
+    )
+
+
 def _ledger(period: Period, **params) -> str:
     return link(
         "billing:ledger",
@@ -96,10 +102,8 @@ def tiles(cur: Period, prev: Period, *, today: date, now: datetime, overdue: int
             "resolved",
             _("Cases resolved"),
             cases["resolved"],
-            url=link("case_list", resolved_from=_iso(cur.start), resolved_to=_iso(cur.end)),
-            previous_url=link(
-                "case_list", resolved_from=_iso(prev.start), resolved_to=_iso(prev.end)
-            ),
+            **both(_resolved_links),
+            note=_("a case closed without being resolved does not count"),
         ),
         Tile(
             "free",
@@ -160,6 +164,7 @@ def tiles(cur: Period, prev: Period, *, today: date, now: datetime, overdue: int
             calls["service_level"],
             "percent",
             **both(_callbacks, state=CallbackState.FIRST_WINDOW),
+            note=_("of the callbacks whose first window is over, cancelled ones aside"),
         ),
         Tile(
             "missed",
@@ -209,6 +214,7 @@ def tiles(cur: Period, prev: Period, *, today: date, now: datetime, overdue: int
                 source=GrantSource.SUPPORT_PLUS,
                 valid_on=_iso(prev.reference_day(today)),
             ),
+            note=_("the list shows their subscriptions"),
         ),
         Tile(
             "leads",
@@ -284,7 +290,9 @@ def charts(period: Period, *, now: datetime, top: list[dict]) -> dict:
                 "data": [by_variant.get(value, 0) for value, _label in variants],
             }
         ],
-        "links": [[_ledger(period, minutes="credit") for _ in variants]],
+        "links": [
+            [_ledger(period, minutes="credit", credit_from=value) for value, _label in variants]
+        ],
     }
 
     levels = selectors.service_level_per_week(period, now)

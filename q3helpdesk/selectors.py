@@ -8,7 +8,7 @@ and the list behind it always agree.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -93,7 +93,9 @@ def case_figures(cur: Period, prev: Period) -> dict[str, Pair]:
         leads=Count("id", filter=is_lead & now_),
         leads_prev=Count("id", filter=is_lead & before),
     )
-    resolved = Case.objects.filter(resolved_at__gte=prev_from, resolved_at__lt=cur_to).aggregate(
+    resolved = Case.objects.filter(
+        kind=CaseKind.CASE, resolved_at__gte=prev_from, resolved_at__lt=cur_to
+    ).aggregate(
         resolved=Count("id", filter=Q(resolved_at__gte=cur_from)),
         resolved_prev=Count("id", filter=Q(resolved_at__lt=cur_from)),
     )
@@ -135,16 +137,27 @@ def revenue_figures(cur: Period, prev: Period) -> dict[str, Pair]:
 
 
 def _credit_share(period: Period) -> tuple[int, int]:
-    """(customers with licence credit in the period, of them those who used credit)."""
+    """(customers with licence credit in the period, of them those who used some of it).
+
+    Licence credit only: grants of rental periods (from CHF 100) with minutes, and the net
+    minutes drawn from them by work of the period; Support+ credit is not this question.
+    """
     used_credit = (
-        Usage.objects.filter(performed_on__gte=period.start, performed_on__lte=period.end)
-        .values("customer")
-        .annotate(credit=Sum("credit_minutes"))
-        .filter(credit__gt=0)
-        .values("customer")
+        UsageDraw.objects.filter(
+            grant__source=GrantSource.LICENCE,
+            usage__performed_on__gte=period.start,
+            usage__performed_on__lte=period.end,
+        )
+        .values("grant__customer")
+        .annotate(drawn=Sum("minutes"))
+        .filter(drawn__gt=0)
+        .values("grant__customer")
     )
     row = CreditGrant.objects.filter(
-        source=GrantSource.LICENCE, valid_from__lte=period.end, valid_to__gte=period.start
+        source=GrantSource.LICENCE,
+        minutes__gt=0,
+        valid_from__lte=period.end,
+        valid_to__gte=period.start,
     ).aggregate(
         customers=Count("customer", distinct=True),
         used=Count("customer", distinct=True, filter=Q(customer__in=used_credit)),
@@ -174,20 +187,31 @@ def credit_share_figures(cur: Period, prev: Period) -> dict[str, object]:
     }
 
 
+def service_level_base_q(now: datetime) -> Q:
+    """The callbacks the service level is taken over: their first window is over, or they
+    were reached within it already; a cancelled one (the customer called again and was put
+    through) counts neither way, and one whose first window still runs is not judged yet."""
+    first = callback_state_q(CallbackState.FIRST_WINDOW, now)
+    return (Q(first_window_end__lt=now) | first) & ~callback_state_q(CallbackState.CANCELLED, now)
+
+
 def callback_figures(cur: Period, prev: Period, now: datetime) -> dict[str, Pair]:
-    """Callbacks due (first window in the period), reached within their first window,
-    missed (every window passed, never reached) and the median wait from request to first
-    attempt: 3 queries."""
+    """Callbacks due (first window in the period), reached within their first window (the
+    service level: of the callbacks whose first window is over), missed (every window
+    passed, never reached) and the median wait from request to first attempt: 3 queries."""
     prev_from, _ = _instants(prev)
     cur_from, cur_to = _instants(cur)
     now_, before = Q(first_window_start__gte=cur_from), Q(first_window_start__lt=cur_from)
     first = callback_state_q(CallbackState.FIRST_WINDOW, now)
     missed = callback_state_q(CallbackState.MISSED, now)
+    judged = service_level_base_q(now)
     row = Callback.objects.filter(
         first_window_start__gte=prev_from, first_window_start__lt=cur_to
     ).aggregate(
         due=Count("id", filter=now_),
         due_prev=Count("id", filter=before),
+        judged=Count("id", filter=now_ & judged),
+        judged_prev=Count("id", filter=before & judged),
         first_window=Count("id", filter=now_ & first),
         first_window_prev=Count("id", filter=before & first),
         missed=Count("id", filter=now_ & missed),
@@ -197,8 +221,8 @@ def callback_figures(cur: Period, prev: Period, now: datetime) -> dict[str, Pair
     )
     figures = _pairs(row, ("due", "first_window", "missed"))
     figures["service_level"] = Pair(
-        Share(row["first_window"], row["due"]).percent,
-        Share(row["first_window_prev"], row["due_prev"]).percent,
+        Share(row["first_window"], row["judged"]).percent,
+        Share(row["first_window_prev"], row["judged_prev"]).percent,
     )
     figures["median_wait"] = Pair(
         _median_wait(cur, row["attempted"]), _median_wait(prev, row["attempted_prev"])
@@ -313,15 +337,17 @@ def credit_by_variant(period: Period) -> dict[str, int]:
 class WeekLevel:
     week: date
     due: int
+    judged: int  # first window over (or reached in it), not cancelled
     first_window: int
 
     @property
     def percent(self) -> Decimal | None:
-        return Share(self.first_window, self.due).percent
+        return Share(self.first_window, self.judged).percent
 
 
 def service_level_per_week(period: Period, now: datetime) -> list[WeekLevel]:
-    """Per ISO week of the first window: callbacks due and reached within it: 1 query."""
+    """Per ISO week of the first window: callbacks due, judged (see
+    :func:`service_level_base_q`) and reached within their first window: 1 query."""
     start, end = _instants(period)
     rows = (
         Callback.objects.filter(first_window_start__gte=start, first_window_start__lt=end)
@@ -329,16 +355,18 @@ def service_level_per_week(period: Period, now: datetime) -> list[WeekLevel]:
         .values("day")
         .annotate(
             due=Count("id"),
+            judged=Count("id", filter=service_level_base_q(now)),
             first=Count("id", filter=callback_state_q(CallbackState.FIRST_WINDOW, now)),
         )
         .order_by()
     )
-    due: dict[date, int] = defaultdict(int)
-    first: dict[date, int] = defaultdict(int)
+    counts: dict[date, Counter] = defaultdict(Counter)
     for row in rows:
-        due[_week(row["day"])] += row["due"]
-        first[_week(row["day"])] += row["first"]
-    return [WeekLevel(week, due[week], first[week]) for week in weeks(period)]
+        counts[_week(row["day"])].update({key: row[key] for key in ("due", "judged", "first")})
+    return [
+        WeekLevel(week, counts[week]["due"], counts[week]["judged"], counts[week]["first"])
+        for week in weeks(period)
+    ]
 
 
 def top_customers(period: Period, limit: int = TOP_CUSTOMERS) -> list[dict]:

@@ -4,7 +4,10 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases.tables import CallbackTable
 from customers.tables import BaseTable
+
+DASHBOARD_PER_PAGE = 10
 
 
 class TopCustomerTable(BaseTable):
@@ -20,6 +23,7 @@ class TopCustomerTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         orderable = False
+        per_page = DASHBOARD_PER_PAGE
         empty_text = _("No work in this period.")
 
 
@@ -40,6 +44,7 @@ class NearCreditTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         orderable = False
+        per_page = DASHBOARD_PER_PAGE
         empty_text = _("No customer is near the end of their credit.")
 
     def render_share(self, record):
@@ -47,3 +52,12 @@ class NearCreditTable(BaseTable):
 
     def value_share(self, record) -> int:
         return record["used"] * 100 // record["granted"]
+
+
+class OverdueCallbackTable(CallbackTable):
+    """The callback list's columns, without those an open callback has no value for."""
+
+    class Meta(CallbackTable.Meta):
+        exclude = ("closed_at", "status", "first_attempt_at")
+        orderable = False
+        per_page = DASHBOARD_PER_PAGE

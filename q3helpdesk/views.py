@@ -9,7 +9,6 @@ from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from billing.selectors import tariff_in_force
-from cases.tables import CallbackTable
 from customers.models import LicenceVariant
 from customers.selectors import customer_overview
 
@@ -18,7 +17,7 @@ from . import selectors
 from .forms import PeriodForm
 from .periods import preset
 from .roles import EVERYONE, Role, role_required
-from .tables import NearCreditTable, TopCustomerTable
+from .tables import NearCreditTable, OverdueCallbackTable, TopCustomerTable
 
 
 @role_required(*EVERYONE)
@@ -66,12 +65,7 @@ def dashboard(request):
     tables = {
         "top": TopCustomerTable(top, prefix="top-"),
         "credit": NearCreditTable(selectors.customers_near_end_of_credit(today), prefix="credit-"),
-        "overdue": CallbackTable(
-            selectors.callbacks_overdue(now),
-            prefix="overdue-",
-            exclude=("closed_at", "status", "first_attempt_at"),
-            orderable=False,
-        ),
+        "overdue": OverdueCallbackTable(selectors.callbacks_overdue(now), prefix="overdue-"),
     }
     wanted = request.GET.get("_export")
     if wanted:
@@ -80,7 +74,7 @@ def dashboard(request):
             raise Http404("unknown export")
         return TableExport("csv", table).response(f"dashboard-{request.GET['_table']}.csv")
     for table in tables.values():
-        RequestConfig(request, paginate={"per_page": 10}).configure(table)
+        RequestConfig(request, paginate=True).configure(table)
 
     return render(
         request,

@@ -170,6 +170,15 @@ def test_cases_opened_resolved_and_leads(desk, now):
     }
 
 
+def test_a_resolved_lead_or_a_case_closed_unresolved_is_not_a_case_resolved(desk, now):
+    lead = Case.objects.filter(kind="lead", created_at__gte=datetime(2026, 11, 1, tzinfo=ZURICH))
+    _resolve(lead.first(), date(2026, 11, 12))
+    closed = _case(desk["c"], date(2026, 11, 13), 9)
+    with at(date(2026, 11, 13), 10):
+        case_set_status(case=closed, status="closed")
+    assert _values(selectors.case_figures(NOVEMBER, OCTOBER))["resolved"] == (2, 1)
+
+
 def test_minutes_free_credit_billable_and_billable_not_invoiced(desk, now):
     assert _values(selectors.minute_figures(NOVEMBER, OCTOBER)) == {
         "free": (10, 0),
@@ -193,6 +202,25 @@ def test_share_of_customers_with_credit_who_used_it(desk, now):
     assert _values({"s": figures["credit_share"]}) == {"s": (Decimal("33.3"), Decimal("33.3"))}
 
 
+def test_only_licence_credit_counts_for_the_credit_share(desk, now):
+    from billing.models import CreditGrant
+
+    # F's Support+ year ends before its rental period: its credit is drawn first (R8).
+    f = rental_customer(
+        variant="premium", start=date(2025, 12, 1), number="20006", name="F Conseil"
+    )
+    person = ContactFactory(customer=f)
+    support_plus(f, [person], start=date(2025, 12, 1), end=date(2026, 11, 30))
+    _log(_case(f, date(2026, 11, 16), 9, contact=person), date(2026, 11, 16), 10)
+    assert f.usages.get().draws.get().grant.source == "support_plus"
+    parts = selectors.credit_share_figures(NOVEMBER, OCTOBER)["credit_share_parts"]
+    assert (parts.part, parts.whole) == (1, 4)  # F has licence credit but used none of it
+    # A licence grant emptied to 0 minutes (its period's rent fell below CHF 100) gives none.
+    CreditGrant.objects.filter(customer=f, source="licence").update(minutes=0)
+    parts = selectors.credit_share_figures(NOVEMBER, OCTOBER)["credit_share_parts"]
+    assert (parts.part, parts.whole) == (1, 3)
+
+
 def test_callbacks_due_first_window_missed_and_median_wait(desk, now):
     figures = _values(selectors.callback_figures(NOVEMBER, OCTOBER, NOW))
     assert figures == {
@@ -204,6 +232,28 @@ def test_callbacks_due_first_window_missed_and_median_wait(desk, now):
         "median_wait": (timedelta(hours=5, minutes=45), timedelta(hours=4, minutes=25)),
     }
     assert [cb.case.customer.number for cb in selectors.callbacks_overdue(NOW)] == ["20003"]
+
+
+def test_the_service_level_judges_only_callbacks_whose_first_window_is_over(desk, now):
+    """Not yet: a first window later today or tomorrow. Never: a cancelled callback (the
+    customer called again). Both are due, neither lowers the service level."""
+    from cases.models import Callback, CallbackStatus
+
+    b, c = desk["b"], desk["c"]
+    n9, n20, n21 = date(2026, 11, 9), date(2026, 11, 20), date(2026, 11, 21)
+    _callback(_case(b, n20, 8), (n20, 8, 5), [(n20, time(14), time(15))], [])
+    _callback(_case(c, n20, 9), (n20, 9, 5), [(n21, time(9), time(10))], [])
+    cancelled = _callback(_case(c, n9, 8), (n9, 8, 5), [(n9, time(9), time(10))], [])
+    Callback.objects.filter(pk=cancelled.pk).update(status=CallbackStatus.CANCELLED)
+    figures = _values(selectors.callback_figures(NOVEMBER, OCTOBER, NOW))
+    assert (figures["due"], figures["first_window"]) == ((7, 1), (1, 1))
+    assert figures["service_level"] == (Decimal("25.0"), Decimal("100.0"))  # 1 of 4 judged
+    levels = {
+        lv.week: (lv.due, lv.judged, lv.first_window, lv.percent)
+        for lv in selectors.service_level_per_week(NOVEMBER, NOW)
+    }
+    assert levels[date(2026, 11, 9)] == (1, 0, 0, None)
+    assert levels[date(2026, 11, 16)] == (3, 1, 0, Decimal("0.0"))
 
 
 def test_support_plus_active_persons_and_capacity(desk, now):
@@ -227,12 +277,12 @@ def test_charts_per_day_week_variant_service_level_and_top(desk, now):
     assert dict(selectors.credit_by_variant(NOVEMBER)) == {"profi": 25}
     assert dict(selectors.credit_by_variant(OCTOBER)) == {"standard": 5}
     levels = {
-        lv.week: (lv.due, lv.first_window, lv.percent)
+        lv.week: (lv.due, lv.judged, lv.first_window, lv.percent)
         for lv in selectors.service_level_per_week(NOVEMBER, NOW)
     }
-    assert levels[week] == (3, 1, Decimal("33.3"))
-    assert levels[date(2026, 11, 16)] == (1, 0, Decimal("0.0"))
-    assert levels[date(2026, 11, 23)] == (0, 0, None)
+    assert levels[week] == (3, 3, 1, Decimal("33.3"))
+    assert levels[date(2026, 11, 16)] == (1, 1, 0, Decimal("0.0"))
+    assert levels[date(2026, 11, 23)] == (0, 0, 0, None)
     assert [(r["customer__number"], r["charged"]) for r in selectors.top_customers(NOVEMBER)] == [
         ("20002", 35),
         ("20001", 5),
@@ -319,6 +369,18 @@ def test_every_figure_matches_the_list_behind_it(desk, now, manager):
     assert invoices["net"] == Decimal("29.17") and invoices["count"] == 1
 
 
+def test_each_bar_of_the_credit_chart_opens_its_postings(desk, now, manager):
+    import json
+
+    html = manager.get(reverse("dashboard")).content.decode()
+    start = html.index('id="dashboard-charts"')
+    body = html[html.index(">", start) + 1 : html.index("</script>", start)]
+    credit = json.loads(body)["credit"]
+    for value, link in zip(credit["datasets"][0]["data"], credit["links"][0], strict=True):
+        assert manager.get(link).context["totals"]["credit"] == value, link
+    assert credit["datasets"][0]["data"] == [0, 0, 25, 0, 0]  # B, profi
+
+
 def test_the_unbilled_ledger_filter_leaves_invoiced_work_out(desk, now):
     everything = ledger_totals(ledger_usages().filter(performed_on__lte=date(2026, 10, 31)))
     assert everything["billable"] == 10 and everything["amount"] == Decimal("29.17")
@@ -377,6 +439,24 @@ def test_each_table_exports_to_csv(desk, now, manager):
     assert (
         manager.get(reverse("dashboard"), {"_export": "xlsx", "_table": "top"}).status_code == 404
     )
+
+
+@pytest.mark.parametrize("size", ["-1", "0", "101", "1000000", "abc"])
+def test_a_page_size_out_of_range_keeps_the_tables_own(desk, now, manager, size):
+    """?per_page=-1 was an error page, ?per_page=1000000 an unbounded one."""
+    _more_activity(12)  # 12 more customers who used their credit: 14 in all
+    params = {f"{name}-per_page": size for name in ("credit", "top", "overdue")}
+    response = manager.get(reverse("dashboard"), params)
+    assert response.status_code == 200
+    tables = response.context["tables"]
+    assert (tables["credit"].paginator.count, len(tables["credit"].page.object_list)) == (14, 10)
+    assert [t.paginator.per_page for t in tables.values()] == [10, 10, 10]
+    listed = manager.get(reverse("callback_list"), {"per_page": size})
+    assert listed.status_code == 200
+    assert listed.context["table"].paginator.per_page == 50
+    # A size from 1 to 100 is honoured.
+    response = manager.get(reverse("dashboard"), {"credit-per_page": "5"})
+    assert len(response.context["tables"]["credit"].page.object_list) == 5
 
 
 # --- query budget and roles ---------------------------------------------------------------
