@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Sum, Value
@@ -25,8 +26,33 @@ from .rules import missing_credit_cells
 CELLS = [(v, several) for v in LicenceVariant.values for several in (False, True)]
 
 
+class CreditAllowanceForm(forms.ModelForm):
+    """One cell of the credit table; a pre-filled cell of a new tariff counts as entered."""
+
+    prefilled = False  # set by the formset for the rows shown on "add"
+
+    def has_changed(self) -> bool:
+        # Django saves an extra row only when it differs from its initial data; on "add"
+        # the initial data (copied from the latest tariff) *is* the new tariff's table.
+        return self.prefilled or super().has_changed()
+
+
 class CreditTableFormSet(BaseInlineFormSet):
-    """The credit table (R3) must have every variant × single/several cell exactly once."""
+    """The credit table (R3) must have every variant × single/several cell exactly once.
+
+    On "add" the table is shown pre-filled from the latest tariff and saved as shown, so
+    an administrator changes only the cells that differ.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Captured now: the tariff gets its primary key before the rows are saved.
+        self.adding = self.instance.pk is None
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.prefilled = self.adding and i >= self.initial_form_count()
+        return form
 
     def clean(self) -> None:
         super().clean()
@@ -54,6 +80,7 @@ class CreditTableFormSet(BaseInlineFormSet):
 
 class CreditAllowanceInline(admin.TabularInline):
     model = CreditAllowance
+    form = CreditAllowanceForm
     formset = CreditTableFormSet
     fields = ["variant", "several_main_modules", "minutes"]
     max_num = len(CELLS)
@@ -115,7 +142,7 @@ class TariffAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
-        (_("Credit"), {"fields": ["unit_minutes", "credit_threshold"]}),
+        (_("Credit"), {"fields": ["unit_minutes", "credit_threshold", "backdating_days"]}),
         (
             _("Subscriptions"),
             {

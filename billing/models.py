@@ -59,6 +59,16 @@ class Tariff(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text=_("Charged minutes of a case are rounded up to a multiple of this unit."),
     )
+    backdating_days = models.PositiveSmallIntegerField(
+        _("late recording (days)"),
+        default=7,
+        validators=[MaxValueValidator(31)],
+        help_text=_(
+            "How many days back the desk may date the opening of a case for a call recorded"
+            " late (never into a month already invoiced). Work is dated from the opening of"
+            " its case to today."
+        ),
+    )
     credit_threshold = _chf(
         _("credit threshold (CHF annual rent)"),
         help_text=_("A rental period grants credit when its annual rent is at least this."),
@@ -162,7 +172,7 @@ class GrantSource(models.TextChoices):
 
 
 class CreditGrant(models.Model):
-    """Free support minutes (R3, R7), valid for exactly one rental period or Support+ year.
+    """Free support minutes (R3, R7), valid for exactly one rental year or Support+ year.
 
     Derived from the customer model by ``billing.services.grant_sync_*``; what has been
     drawn from it is in :class:`UsageDraw`.
@@ -175,13 +185,14 @@ class CreditGrant(models.Model):
         verbose_name=_("customer"),
     )
     source = models.CharField(_("source"), max_length=12, choices=GrantSource.choices)
-    # Deleting the period deletes its grant, unless credit was drawn (UsageDraw protects).
-    rental_period = models.OneToOneField(
+    # One grant per rental year of the period (R3). Deleting the period deletes its
+    # grants, unless credit was drawn (UsageDraw protects).
+    rental_period = models.ForeignKey(
         "customers.RentalPeriod",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        related_name="credit_grant",
+        related_name="credit_grants",
         verbose_name=_("rental period"),
     )
     support_plus = models.OneToOneField(
@@ -219,6 +230,11 @@ class CreditGrant(models.Model):
             models.CheckConstraint(
                 condition=models.Q(valid_to__gte=models.F("valid_from")),
                 name="grant_valid_to_after_from",
+            ),
+            models.UniqueConstraint(
+                fields=["rental_period", "valid_from"],
+                condition=models.Q(rental_period__isnull=False),
+                name="grant_one_per_rental_year",
             ),
         ]
 

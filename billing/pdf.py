@@ -25,6 +25,9 @@ from .selectors import invoice_line_groups
 
 FONT_CSS = "vendor/fonts/liberation-sans/liberation-sans.css"
 QR_NAME_MAX = 70  # the QR-bill standard's limit for a name; the snapshot allows 140
+# The suffix of a UID used as VAT number, in the document's language (UID register:
+# "CHE-123.456.789 MWST / TVA / IVA"; English documents write VAT).
+VAT_SUFFIXES = {"de": "MWST", "fr": "TVA", "it": "IVA", "en": "VAT"}
 
 
 class _QRBill(qrbill.QRBill):
@@ -91,6 +94,21 @@ def qr_bill(invoice: Invoice) -> qrbill.QRBill:
 # --- the document ----------------------------------------------------------------------
 
 
+def vat_number(invoice: Invoice) -> str:
+    """The creditor's UID with the VAT suffix of the invoice's language: CHE-123.456.788 TVA.
+
+    The snapshot keeps the number as the company wrote it (with its own suffix, if any);
+    only the suffix follows the document.
+    """
+    number = invoice.creditor_vat_number.strip()
+    if not number:
+        return ""
+    head, _sep, last = number.rpartition(" ")
+    if head and last.upper() in set(VAT_SUFFIXES.values()):
+        number = head
+    return f"{number} {VAT_SUFFIXES.get(invoice.language, VAT_SUFFIXES['en'])}"
+
+
 def _qr_svg_data_uri(invoice: Invoice) -> str:
     buffer = io.StringIO()
     qr_bill(invoice).as_svg(buffer)
@@ -135,6 +153,7 @@ def invoice_pdf(*, invoice: Invoice) -> bytes:
             and bool(invoice.credit_used_minutes or invoice.credit_remaining_minutes),
             "qr_svg": None if invoice.is_credit_note else _qr_svg_data_uri(invoice),
             "cancels_number": invoice.cancels.number if invoice.cancels_id else "",
+            "vat_number": vat_number(invoice),
         }
         html = render_to_string("billing/invoice_pdf.html", context)
     font_css = _font_css_path()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from stdnum.ch import esr
@@ -27,6 +28,33 @@ def missing_credit_cells(
     return [
         (v, several) for v in variants for several in (False, True) if (v, several) not in given
     ]
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later; 29 February becomes 28 February in other years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def rental_years(start: date, end: date) -> list[tuple[date, date]]:
+    """R3: the rental years of a period, each ``(first day, last day)``, both inclusive.
+
+    A year runs from an anniversary of the start to the day before the next one; a period
+    of up to one year is one rental year, a two-year period two, and a period whose last
+    part is shorter than a year ends with that shorter part (30 months: 12 + 12 + 6).
+    """
+    if end < start:
+        raise ValueError("the end of a period cannot be before its start")
+    years = []
+    n = 0
+    while True:
+        first = years_after(start, n)
+        if first > end:
+            return years
+        years.append((first, min(years_after(start, n + 1) - timedelta(days=1), end)))
+        n += 1
 
 
 def charged_minutes(logged: int, unit: int) -> int:

@@ -7,7 +7,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +33,7 @@ from .models import (
     CreditGrant,
     GrantSource,
     Invoice,
+    InvoiceKind,
     InvoiceLineKind,
     InvoiceRun,
     InvoiceStatus,
@@ -81,7 +93,23 @@ def _fmt(day: date) -> str:
     return f"{day:%d.%m.%Y}"
 
 
-def _check_input(customer, activity, minutes, performed_on, contact) -> None:
+def check_work_day(performed_on, *, not_before: date | None = None) -> None:
+    """R13: work is dated from the day its case was received (``not_before``) to today."""
+    if not isinstance(performed_on, date) or isinstance(performed_on, datetime):
+        raise ValidationError(_("The day of the work must be a date."))
+    if performed_on > timezone.localdate():
+        raise ValidationError(_("Work cannot be logged for a day in the future."))
+    if not_before is not None and performed_on < not_before:
+        raise ValidationError(
+            _(
+                "Work on this case can be dated from %(first)s, the day the case was received,"
+                " to today; %(day)s is before that."
+            )
+            % {"first": _fmt(not_before), "day": _fmt(performed_on)}
+        )
+
+
+def _check_input(customer, activity, minutes, performed_on, contact, not_before=None) -> None:
     if not isinstance(customer, Customer) or customer.pk is None:
         raise ValidationError(_("Choose an existing customer."))
     if activity not in Activity.values:
@@ -95,10 +123,7 @@ def _check_input(customer, activity, minutes, performed_on, contact) -> None:
             _("At most %(max)s minutes can be logged at once; split longer work.")
             % {"max": MAX_MINUTES}
         )
-    if not isinstance(performed_on, date) or isinstance(performed_on, datetime):
-        raise ValidationError(_("The day of the work must be a date."))
-    if performed_on > timezone.localdate():
-        raise ValidationError(_("Work cannot be logged for a day in the future."))
+    check_work_day(performed_on, not_before=not_before)
     if contact is not None and (
         not isinstance(contact, Contact) or contact.pk is None or contact.customer_id != customer.pk
     ):
@@ -157,9 +182,14 @@ def plan_usage(
     performed_on: date,
     work_ref: str | None = None,
     contact: Contact | None = None,
+    not_before: date | None = None,
 ) -> Plan:
-    """Decide, without writing, what ``minutes`` of ``activity`` would cost (R1–R9)."""
-    _check_input(customer, activity, minutes, performed_on, contact)
+    """Decide, without writing, what ``minutes`` of ``activity`` would cost (R1–R9).
+
+    ``not_before`` is the first day the work may be dated (R13: the day its case was
+    received); the desk passes it for every posting on a case.
+    """
+    _check_input(customer, activity, minutes, performed_on, contact, not_before)
     status = support_status(customer=customer, on=performed_on)
     if not status.eligible:
         raise ValidationError(
@@ -261,12 +291,18 @@ def _require_day(on) -> None:
 
 
 def credit_balance(*, customer, on: date) -> CreditBalance:
-    """The credit buckets valid on ``on`` (R3, R7): granted, used, remaining; one query."""
+    """The credit buckets valid on ``on`` (R3, R7) as they stood at the end of that day
+    (R14): granted, used by the work performed on or before ``on``, remaining; one query.
+
+    Work dated later does not count, so a January invoice shows what was left on
+    31 January even when February's work has used it since.
+    """
     _require_customer(customer)
     _require_day(on)
+    used = Sum("draws__minutes", filter=Q(draws__usage__performed_on__lte=on))
     grants = (
         CreditGrant.objects.filter(customer=customer, valid_from__lte=on, valid_to__gte=on)
-        .annotate(used=Coalesce(Sum("draws__minutes"), Value(0), output_field=IntegerField()))
+        .annotate(used=Coalesce(used, Value(0), output_field=IntegerField()))
         .order_by("valid_to", "source", "id")
     )
     return CreditBalance(
@@ -284,6 +320,31 @@ def credit_balance(*, customer, on: date) -> CreditBalance:
             for g in grants
         ],
     )
+
+
+def credit_history(*, customer, before: date, limit: int = 6) -> list[CreditBucket]:
+    """The customer's credit buckets that ended before ``before``, latest first, each with
+    what was used and left at the end of its last day (R14); one query."""
+    _require_customer(customer)
+    _require_day(before)
+    used = Sum("draws__minutes", filter=Q(draws__usage__performed_on__lte=F("valid_to")))
+    grants = (
+        CreditGrant.objects.filter(customer=customer, valid_to__lt=before)
+        .annotate(used=Coalesce(used, Value(0), output_field=IntegerField()))
+        .order_by("-valid_to", "source", "-id")[:limit]
+    )
+    return [
+        CreditBucket(
+            grant_id=g.pk,
+            source=g.source,
+            label=g.get_source_display(),
+            granted=g.minutes,
+            used=g.used,
+            valid_from=g.valid_from,
+            valid_to=g.valid_to,
+        )
+        for g in grants
+    ]
 
 
 @dataclass(frozen=True)
@@ -337,10 +398,12 @@ def quote(
     on: date,
     contact=None,
     work_ref: str | None = None,
+    not_before: date | None = None,
 ) -> Quote:
     """What ``minutes`` of ``activity`` would cost the customer on ``on``; writes nothing.
 
-    With ``work_ref`` the minutes are added to that case (R5 rounding on its total).
+    With ``work_ref`` the minutes are added to that case (R5 rounding on its total);
+    ``not_before`` refuses the same days as :func:`billing.services.record_usage` (R13).
     Raises ``ValidationError`` where :func:`billing.services.record_usage` would refuse.
     """
     plan = plan_usage(
@@ -350,6 +413,7 @@ def quote(
         performed_on=on,
         work_ref=work_ref,
         contact=contact,
+        not_before=not_before,
     )
     return Quote(
         activity=activity,
@@ -437,6 +501,19 @@ def invoice_list_totals(invoices) -> dict:
     }
 
 
+def last_invoiced_day(*, customer) -> date | None:
+    """The last day of the latest period invoiced to the customer (cancelled invoices aside):
+    no work may be dated on or before it any more (R13)."""
+    _require_customer(customer)
+    return (
+        Invoice.objects.filter(
+            customer=customer, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED
+        )
+        .order_by()
+        .aggregate(last=Max("period_end"))["last"]
+    )
+
+
 def invoice_runs_recent(limit: int = 3) -> list[InvoiceRun]:
     return list(InvoiceRun.objects.select_related("created_by")[:limit])
 
@@ -467,3 +544,8 @@ def invoice_line_groups(invoice: Invoice) -> list[LineGroup]:
             )
         group.lines.append(line)
     return [*cases.values(), *([fees] if fees.lines else [])]
+
+
+def tariff_upcoming(*, on: date) -> Tariff | None:
+    """The next tariff entered to come into force after ``on``, if there is one."""
+    return Tariff.objects.filter(valid_from__gt=on).order_by("valid_from").first()

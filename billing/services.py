@@ -54,6 +54,7 @@ from .rules import (
     invoice_totals,
     line_amount,
     qr_reference,
+    rental_years,
 )
 from .selectors import company, credit_balance, plan_usage, tariff_in_force
 from .tasks import render_invoice_pdf, run_invoice_drafts
@@ -68,35 +69,76 @@ def _tariff_or_none(on: date) -> Tariff | None:
         return None  # before the first tariff there is no credit
 
 
-def _licence_grant_minutes(period: RentalPeriod, main_modules: int) -> tuple[int, Tariff] | None:
-    """Minutes a rental period grants (R3), from the tariff in force at its start."""
+def _licence_grants_wanted(period: RentalPeriod, main_modules: int) -> list[dict]:
+    """The grants a rental period gives (R3): one per rental year whose annual rent reaches
+    the threshold of the tariff in force at that year's start, with that tariff's minutes.
+
+    A last part shorter than a year is a rental year too and gets the full credit, as a
+    period shorter than a year always has (the concept grants credit per rental year and
+    knows no fractions of it).
+    """
     if period.licence.kind != LicenceKind.RENTAL:
-        return None
-    tariff = _tariff_or_none(period.start)
-    if tariff is None or period.annual_rent < tariff.credit_threshold:
-        return None
-    return tariff.credit_minutes(period.licence.variant, main_modules), tariff
+        return []
+    wanted = []
+    for first, last in rental_years(period.start, period.end):
+        tariff = _tariff_or_none(first)
+        if tariff is None or period.annual_rent < tariff.credit_threshold:
+            continue
+        wanted.append(
+            {
+                "customer_id": period.licence.customer_id,
+                "valid_from": first,
+                "valid_to": last,
+                "minutes": tariff.credit_minutes(period.licence.variant, main_modules),
+                "tariff": tariff,
+            }
+        )
+    return wanted
 
 
-def _apply_grant(existing: CreditGrant | None, wanted: dict | None, **source) -> CreditGrant | None:
-    if wanted is None:
-        if existing is None:
-            return None
-        if existing.draws.exists():
-            # Credit was used already: keep the grant (the ledger points to it) but empty it.
-            existing.minutes = 0
-            existing.save(update_fields=["minutes", "updated_at"])
-            return existing
-        existing.delete()
-        return None
-    if existing is None:
-        return CreditGrant.objects.create(**source, **wanted)
-    changed = [name for name, value in wanted.items() if getattr(existing, name) != value]
-    if changed:
-        for name in changed:
-            setattr(existing, name, wanted[name])
-        existing.save(update_fields=[*changed, "updated_at"])
-    return existing
+def _pair_grants(existing: list[CreditGrant], wanted: list[dict]):
+    """Existing grants (by validity) against the wanted ones, year by year: (grant, wanted)
+    with ``None`` on either side where a year appears or disappears."""
+    existing = sorted(existing, key=lambda g: g.valid_from)
+    count = max(len(existing), len(wanted))
+    return [
+        (
+            existing[i] if i < len(existing) else None,
+            wanted[i] if i < len(wanted) else None,
+        )
+        for i in range(count)
+    ]
+
+
+def _check_grant_keeps_its_draws(grant: CreditGrant, wanted: dict | None, period) -> None:
+    """Refuse a change that would take back credit already used (or move it elsewhere)."""
+    usage = UsageDraw.objects.filter(grant=grant).aggregate(
+        used=Sum("minutes"), first=Min("usage__performed_on"), last=Max("usage__performed_on")
+    )
+    if not usage["used"]:
+        return
+    minutes = wanted["minutes"] if wanted else 0
+    if wanted and wanted["customer_id"] != grant.customer_id:
+        raise ValidationError(
+            _("Credit of this rental period is already used; it cannot move to another customer.")
+        )
+    if minutes < usage["used"]:
+        raise ValidationError(
+            _(
+                "%(used)s minutes of the credit of the period %(period)s are already used;"
+                " after this change it would grant only %(minutes)s. Correct the usages"
+                " first (reverse them), or leave the period as it is."
+            )
+            % {"used": usage["used"], "period": period, "minutes": minutes}
+        )
+    if usage["first"] < wanted["valid_from"] or usage["last"] > wanted["valid_to"]:
+        raise ValidationError(
+            _(
+                "Credit of this rental period was used between %(first)s and %(last)s;"
+                " the period must still cover those days."
+            )
+            % {"first": f"{usage['first']:%d.%m.%Y}", "last": f"{usage['last']:%d.%m.%Y}"}
+        )
 
 
 def check_credit_change(*, period=None, licence=None, main_module_count=None) -> None:
@@ -119,60 +161,43 @@ def check_credit_change(*, period=None, licence=None, main_module_count=None) ->
             saved.licence = licence
             changes.append((saved, main))
     for changed, main in changes:
-        grant = CreditGrant.objects.filter(rental_period_id=changed.pk).first()
-        if grant is None:
-            continue
-        usage = UsageDraw.objects.filter(grant=grant).aggregate(
-            used=Sum("minutes"), first=Min("usage__performed_on"), last=Max("usage__performed_on")
-        )
-        if not usage["used"]:
-            continue
-        result = _licence_grant_minutes(changed, main)
-        minutes = result[0] if result else 0
-        if changed.licence.customer_id != grant.customer_id:
-            raise ValidationError(
-                _(
-                    "Credit of this rental period is already used;"
-                    " it cannot move to another customer."
-                )
-            )
-        if minutes < usage["used"]:
-            raise ValidationError(
-                _(
-                    "%(used)s minutes of the credit of the period %(period)s are already used;"
-                    " after this change it would grant only %(minutes)s. Correct the usages"
-                    " first (reverse them), or leave the period as it is."
-                )
-                % {"used": usage["used"], "period": changed, "minutes": minutes}
-            )
-        if usage["first"] < changed.start or usage["last"] > changed.end:
-            raise ValidationError(
-                _(
-                    "Credit of this rental period was used between %(first)s and %(last)s;"
-                    " the period must still cover those days."
-                )
-                % {"first": f"{usage['first']:%d.%m.%Y}", "last": f"{usage['last']:%d.%m.%Y}"}
-            )
+        existing = list(CreditGrant.objects.filter(rental_period_id=changed.pk))
+        for grant, wanted in _pair_grants(existing, _licence_grants_wanted(changed, main)):
+            if grant is not None:
+                _check_grant_keeps_its_draws(grant, wanted, changed)
 
 
 @transaction.atomic
-def grant_sync_for_period(*, period: RentalPeriod) -> CreditGrant | None:
-    """Create, update or remove the licence credit grant of one rental period."""
+def grant_sync_for_period(*, period: RentalPeriod) -> list[CreditGrant]:
+    """Create, update or remove the licence credit grants of one rental period (one per
+    rental year); refused when a change would take back credit already used."""
     period = RentalPeriod.objects.select_related("licence").get(pk=period.pk)
     main_modules = period.licence.modules.filter(is_main=True).count()
-    result = _licence_grant_minutes(period, main_modules)
-    wanted = None
-    if result is not None:
-        minutes, tariff = result
-        wanted = {
-            "customer_id": period.licence.customer_id,
-            "valid_from": period.start,
-            "valid_to": period.end,
-            "minutes": minutes,
-            "tariff": tariff,
-        }
-    existing = CreditGrant.objects.filter(rental_period=period).first()
-    return _apply_grant(existing, wanted, source=GrantSource.LICENCE, rental_period=period)
+    wanted = _licence_grants_wanted(period, main_modules)
+    existing = list(CreditGrant.objects.filter(rental_period=period).select_for_update())
+    pairs = _pair_grants(existing, wanted)
+    # Move later years first when the period moves forward, so that two grants of the
+    # period never share a first day on the way (one grant per rental year).
+    if any(g and w and w["valid_from"] > g.valid_from for g, w in pairs):
+        pairs.reverse()
+    kept = []
+    for grant, want in pairs:
+        if grant is not None:
+            _check_grant_keeps_its_draws(grant, want, period)
+        if want is None:
+            grant.delete()
+        elif grant is None:
+            kept.append(
+                CreditGrant.objects.create(source=GrantSource.LICENCE, rental_period=period, **want)
+            )
+        else:
+            changed = [name for name, value in want.items() if getattr(grant, name) != value]
+            if changed:
+                for name in changed:
+                    setattr(grant, name, want[name])
+                grant.save(update_fields=[*changed, "updated_at"])
+            kept.append(grant)
+    return sorted(kept, key=lambda g: g.valid_from)
 
 
 @transaction.atomic
@@ -196,9 +221,22 @@ def grant_sync_for_support_plus(*, subscription: SupportPlusSubscription) -> Cre
             "tariff": tariff,
         }
     existing = CreditGrant.objects.filter(support_plus=subscription).first()
-    return _apply_grant(
-        existing, wanted, source=GrantSource.SUPPORT_PLUS, support_plus=subscription
-    )
+    if existing is not None:
+        _check_grant_keeps_its_draws(existing, wanted, subscription)
+    if wanted is None:
+        if existing is not None:
+            existing.delete()
+        return None
+    if existing is None:
+        return CreditGrant.objects.create(
+            source=GrantSource.SUPPORT_PLUS, support_plus=subscription, **wanted
+        )
+    changed = [name for name, value in wanted.items() if getattr(existing, name) != value]
+    if changed:
+        for name in changed:
+            setattr(existing, name, wanted[name])
+        existing.save(update_fields=[*changed, "updated_at"])
+    return existing
 
 
 @transaction.atomic
@@ -215,7 +253,7 @@ def grants_sync_all(*, customers=None) -> int:
         return tariffs[day]
 
     periods = (
-        RentalPeriod.objects.filter(licence__kind=LicenceKind.RENTAL, credit_grant__isnull=True)
+        RentalPeriod.objects.filter(licence__kind=LicenceKind.RENTAL, credit_grants__isnull=True)
         .select_related("licence")
         .annotate(main_modules=Count("licence__modules", filter=Q(licence__modules__is_main=True)))
     )
@@ -225,20 +263,21 @@ def grants_sync_all(*, customers=None) -> int:
         subscriptions = subscriptions.filter(customer__in=customers)
     new = []
     for period in periods.iterator(chunk_size=2000):
-        tariff = tariff_on(period.start)
-        if tariff is None or period.annual_rent < tariff.credit_threshold:
-            continue
-        new.append(
-            CreditGrant(
-                customer_id=period.licence.customer_id,
-                source=GrantSource.LICENCE,
-                rental_period=period,
-                valid_from=period.start,
-                valid_to=period.end,
-                minutes=tariff.credit_minutes(period.licence.variant, period.main_modules),
-                tariff=tariff,
+        for first, last in rental_years(period.start, period.end):
+            tariff = tariff_on(first)
+            if tariff is None or period.annual_rent < tariff.credit_threshold:
+                continue
+            new.append(
+                CreditGrant(
+                    customer_id=period.licence.customer_id,
+                    source=GrantSource.LICENCE,
+                    rental_period=period,
+                    valid_from=first,
+                    valid_to=last,
+                    minutes=tariff.credit_minutes(period.licence.variant, period.main_modules),
+                    tariff=tariff,
+                )
             )
-        )
     for subscription in subscriptions:
         tariff = tariff_on(subscription.start)
         if tariff is None:
@@ -281,11 +320,13 @@ def record_usage(
     contact: Contact | None = None,
     label: str = "",
     performed_by=None,
+    not_before: date | None = None,
 ) -> Usage:
     """Post work to the ledger: charged minutes (R5) drawn from credit (R8), the rest billable.
 
     The customer's row is locked while posting, so two desks logging time at once can never
-    spend the same credit minute twice.
+    spend the same credit minute twice. ``not_before`` is the first day the work may be
+    dated (R13: the day its case was received).
     """
     work_ref = _check_work_ref(work_ref)
     if not isinstance(label, str) or len(label) > 200:
@@ -301,6 +342,7 @@ def record_usage(
         performed_on=performed_on,
         work_ref=work_ref,
         contact=contact,
+        not_before=not_before,
     )
     usage = Usage.objects.create(
         customer=customer,
@@ -696,6 +738,12 @@ def _work_lines(customer: Customer, period_start: date, period_end: date):
 
 
 def _fee_lines(customer: Customer, period_start: date, period_end: date):
+    # Each text is copied in the customer's (the invoice's) language and says what the fee
+    # is for: which subscription, whose (the additional persons by name), which term.
+    # (Imported here: only this function of the module writes texts in another language.)
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
     support_plus, half_fare = _fees_due(period_start, period_end)
     lines = []
     for subscription in (
@@ -704,62 +752,64 @@ def _fee_lines(customer: Customer, period_start: date, period_end: date):
         tariff = _tariff_or_none(subscription.start)
         if tariff is None:
             continue
-        span = f"{subscription.start:%d.%m.%Y}–{subscription.end:%d.%m.%Y}"
         registered = list(subscription.registered.all())
-        lines.append(
-            (
-                InvoiceLine(
-                    kind=InvoiceLineKind.SUPPORT_PLUS,
-                    text=f"Support+ {span}",
-                    contact_name=registered[0].name if registered else "",
-                    first_day=subscription.start,
-                    last_day=subscription.end,
-                    quantity=1,
-                    rate=tariff.support_plus_price,
-                    amount=tariff.support_plus_price,
-                    support_plus=subscription,
-                ),
-                [],
-            )
+        line = InvoiceLine(
+            kind=InvoiceLineKind.SUPPORT_PLUS,
+            contact_name=registered[0].name if registered else "",
+            first_day=subscription.start,
+            last_day=subscription.end,
+            quantity=1,
+            rate=tariff.support_plus_price,
+            amount=tariff.support_plus_price,
+            support_plus=subscription,
         )
+        with translation.override(customer.language):
+            line.text = (
+                _("Support+ subscription: %(name)s, %(days)s")
+                % {"name": line.contact_name, "days": line.days}
+                if line.contact_name
+                else _("Support+ subscription, %(days)s") % {"days": line.days}
+            )[:200]
+        lines.append((line, []))
         extra = registered[1:]
         if extra:
             price = tariff.support_plus_additional_person_price
-            lines.append(
-                (
-                    InvoiceLine(
-                        kind=InvoiceLineKind.SUPPORT_PLUS_PERSON,
-                        text=f"Support+ {span}"[:200],
-                        contact_name=", ".join(c.name for c in extra)[:140],
-                        first_day=subscription.start,
-                        last_day=subscription.end,
-                        quantity=len(extra),
-                        rate=price,
-                        amount=price * len(extra),
-                        support_plus=subscription,
-                    ),
-                    [],
-                )
+            line = InvoiceLine(
+                kind=InvoiceLineKind.SUPPORT_PLUS_PERSON,
+                contact_name=", ".join(c.name for c in extra)[:140],
+                first_day=subscription.start,
+                last_day=subscription.end,
+                quantity=len(extra),
+                rate=price,
+                amount=price * len(extra),
+                support_plus=subscription,
             )
+            with translation.override(customer.language):
+                line.text = (
+                    ngettext(
+                        "Support+ additional person: %(names)s, %(days)s",
+                        "Support+ additional persons: %(names)s, %(days)s",
+                        len(extra),
+                    )
+                    % {"names": ", ".join(c.name for c in extra), "days": line.days}
+                )[:200]
+            lines.append((line, []))
     for subscription in half_fare.filter(customer=customer).order_by("start"):
         tariff = _tariff_or_none(subscription.start)
         if tariff is None or tariff.half_fare_price is None:
             continue
-        lines.append(
-            (
-                InvoiceLine(
-                    kind=InvoiceLineKind.HALF_FARE,
-                    text=f"{subscription.start:%d.%m.%Y}–{subscription.end:%d.%m.%Y}",
-                    first_day=subscription.start,
-                    last_day=subscription.end,
-                    quantity=1,
-                    rate=tariff.half_fare_price,
-                    amount=tariff.half_fare_price,
-                    half_fare_subscription=subscription,
-                ),
-                [],
-            )
+        line = InvoiceLine(
+            kind=InvoiceLineKind.HALF_FARE,
+            first_day=subscription.start,
+            last_day=subscription.end,
+            quantity=1,
+            rate=tariff.half_fare_price,
+            amount=tariff.half_fare_price,
+            half_fare_subscription=subscription,
         )
+        with translation.override(customer.language):
+            line.text = _("Half-fare subscription, %(days)s") % {"days": line.days}
+        lines.append((line, []))
     return lines
 
 

@@ -1,12 +1,48 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.tables import BaseTable
 
-from .models import CreditGrant, Invoice, Usage
+from .models import CreditGrant, Invoice, InvoiceStatus, Usage
+
+# How an invoice's state reads: "Annulée" / "Storniert" (an invoice is feminine in French,
+# and German books cancel an invoice by "Storno"), not the "Annulé" / "Abgebrochen" of a
+# cancelled callback, which shares the model's label.
+INVOICE_STATUS_LABELS = {
+    InvoiceStatus.DRAFT: pgettext_lazy("invoice status", "Draft"),
+    InvoiceStatus.ISSUED: pgettext_lazy("invoice status", "Issued"),
+    InvoiceStatus.CANCELLED: pgettext_lazy("invoice status", "Cancelled"),
+}
+INVOICE_STATUS_CHOICES = list(INVOICE_STATUS_LABELS.items())
+
+
+def invoice_status_label(status: str) -> str:
+    return str(INVOICE_STATUS_LABELS.get(status, status))
+
+
+class AmountColumn(tables.TemplateColumn):
+    """An amount in CHF in the Swiss format (1'234.50), through the desk's one helper;
+    exports keep the plain number (1234.50) for spreadsheets."""
+
+    template_code = '{% load dashboard %}{% figure value "amount" %}'
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("attrs", {"td": {"class": "text-end"}, "th": {"class": "text-end"}})
+        super().__init__(**kwargs)
+
+    def render(self, record, table, value, bound_column, **kwargs):
+        if value is None:
+            return bound_column.default
+        return super().render(record, table, value, bound_column, **kwargs)
+
+    def value(self, value, **kwargs):
+        return value
 
 
 class UsageTable(BaseTable):
+    rate = AmountColumn()
+    amount = AmountColumn()
     customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__number",))
     reverses = tables.Column(
         verbose_name=_("Reversal"), accessor="reverses_id", empty_values=(None,), default=""
@@ -73,6 +109,9 @@ class InvoiceTable(BaseTable):
     period = tables.Column(
         verbose_name=_("Period"), accessor="period_start", order_by=("period_start",)
     )
+    net = AmountColumn()
+    vat = AmountColumn()
+    total = AmountColumn()
 
     class Meta(BaseTable.Meta):
         model = Invoice
@@ -92,6 +131,12 @@ class InvoiceTable(BaseTable):
         row_attrs = {"data-status": lambda record: record.status}
         # Sorting is offered where an index serves it.
         orderable_fields = ("number", "status", "customer", "period", "issued_on")
+
+    def render_status(self, record) -> str:
+        return invoice_status_label(record.status)  # ``value`` is the model's label already
+
+    def value_status(self, record) -> str:
+        return invoice_status_label(record.status)
 
     def render_number(self, record) -> str:
         return record.number or _("Draft")

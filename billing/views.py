@@ -14,7 +14,13 @@ from . import selectors, services
 from .filters import CreditGrantFilter, InvoiceFilter, UsageFilter
 from .forms import InvoiceCancelForm, InvoiceIssueForm, InvoiceRunForm
 from .models import Invoice, InvoiceLine, InvoiceRun, InvoiceStatus
-from .tables import CreditGrantTable, InvoiceTable, UsageTable
+from .tables import (
+    INVOICE_STATUS_CHOICES,
+    CreditGrantTable,
+    InvoiceTable,
+    UsageTable,
+    invoice_status_label,
+)
 
 
 class LedgerView(TableListView):
@@ -76,6 +82,12 @@ class InvoiceListView(TableListView):
     def get_queryset(self):
         return selectors.invoices()
 
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        # The status choices read as the table does ("Annulée", not the callbacks' "Annulé").
+        filterset.filters["status"].extra["choices"] = INVOICE_STATUS_CHOICES
+        return filterset
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["totals"] = selectors.invoice_list_totals(self.object_list)
@@ -115,6 +127,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invoice": invoice,
         "groups": selectors.invoice_line_groups(invoice),
         "can_work": request.user.has_perm(WORK_INVOICES),
+        "status_label": invoice_status_label(invoice.status),
     }
     if invoice.is_draft:
         context["issue_form"] = InvoiceIssueForm()

@@ -29,6 +29,8 @@ from .models import (
 from .selectors import normalise_phone
 
 MAX_WINDOWS = 5
+REASON_LENGTH = Callback._meta.get_field("reason").max_length
+NOTE_LENGTH = CallbackAttempt._meta.get_field("note").max_length
 
 
 def _window(day: date, start: time, end: time) -> tuple[datetime, datetime]:
@@ -72,8 +74,10 @@ def callback_schedule(
         raise ValidationError(_("Give a valid phone number to call back."))
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError(_("Say why the customer wants to be called back."))
-    if len(reason.strip()) > 200:
-        raise ValidationError(_("The reason has at most 200 characters."))
+    if len(reason.strip()) > REASON_LENGTH:
+        raise ValidationError(
+            _("The reason has at most %(max)s characters.") % {"max": REASON_LENGTH}
+        )
     if not isinstance(windows, list | tuple) or not windows:
         raise ValidationError(_("Give at least one window in which the customer can be reached."))
     if len(windows) > MAX_WINDOWS:
@@ -129,8 +133,10 @@ def callback_attempt(*, callback: Callback, outcome: str, note: str = "", user=N
     """Log a call attempt; "reached" closes the callback (the work continues in the case)."""
     if outcome not in AttemptOutcome.values:
         raise ValidationError(_("Choose the outcome of the call."))
-    if not isinstance(note, str) or len(note) > 200:
-        raise ValidationError(_("The note is text of at most 200 characters."))
+    if not isinstance(note, str) or len(note.strip()) > NOTE_LENGTH:
+        raise ValidationError(
+            _("The note is text of at most %(max)s characters.") % {"max": NOTE_LENGTH}
+        )
     callback = _open(callback)
     now = timezone.now()
     CallbackAttempt.objects.create(callback=callback, outcome=outcome, note=note.strip(), by=user)

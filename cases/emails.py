@@ -46,6 +46,15 @@ def credit_statement(*, customer: Customer, on: date, contact=None) -> str:
         return _("Your current support credit: %(credit)s.") % {"credit": "; ".join(parts)}
 
 
+def _subject_prefix(case: Case) -> str:
+    return f"[{case.reference}] "
+
+
+def subject_max_length(case: Case) -> int:
+    """How long the subject typed for ``case`` may be: the column holds the "[C-n] " too."""
+    return SupportEmail._meta.get_field("subject").max_length - len(_subject_prefix(case))
+
+
 @transaction.atomic
 def email_send(*, case: Case, subject: str, body: str, created_by=None) -> SupportEmail:
     """Store a reply to the case's contact (or the customer) and have the worker send it."""
@@ -58,8 +67,17 @@ def email_send(*, case: Case, subject: str, body: str, created_by=None) -> Suppo
         raise ValidationError(
             _("Neither the contact nor the customer has an e-mail address; add one first.")
         )
-    if not isinstance(subject, str) or not subject.strip() or len(subject.strip()) > 200:
-        raise ValidationError(_("Give a subject of at most 200 characters."))
+    if not isinstance(subject, str) or not subject.strip():
+        raise ValidationError(_("Give a subject."))
+    longest = subject_max_length(case)
+    if len(subject.strip()) > longest:
+        raise ValidationError(
+            _(
+                "The subject has at most %(max)s characters: the case reference %(prefix)s is"
+                " put in front of it."
+            )
+            % {"max": longest, "prefix": _subject_prefix(case).strip()}
+        )
     if not isinstance(body, str) or not body.strip() or len(body) > 20_000:
         raise ValidationError(_("Write the text of the e-mail (at most 20'000 characters)."))
     statement = credit_statement(
@@ -68,7 +86,7 @@ def email_send(*, case: Case, subject: str, body: str, created_by=None) -> Suppo
     email = SupportEmail.objects.create(
         case=case,
         to=to,
-        subject=f"[{case.reference}] {subject.strip()}",
+        subject=f"{_subject_prefix(case)}{subject.strip()}",
         body=f"{body.strip()}\n\n--\n{statement}\n",
         language=case.customer.language,
         created_by=created_by,

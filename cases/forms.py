@@ -6,6 +6,7 @@ from billing.models import Activity
 from customers.filters import DATE_INPUT
 from customers.models import Contact, Language
 
+from .emails import subject_max_length
 from .models import AttemptOutcome, CaseKind, CaseStatus, Channel
 
 
@@ -32,10 +33,17 @@ class CaseForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=CaseKind.choices, initial=CaseKind.CASE, widget=forms.HiddenInput
     )
+    opened_on = forms.DateField(
+        label=_("Received on"),
+        widget=DATE_INPUT,
+        required=False,
+        help_text=_("Today, or a few days back for a call recorded late."),
+    )
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = customer.contacts.order_by("name")
+        self.fields["opened_on"].initial = timezone.localdate()
 
 
 class TimeEntryForm(forms.Form):
@@ -111,3 +119,11 @@ class EmailForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("The current support credit is added at the end."),
     )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            # The subject is stored with "[C-n] " in front: what is left for the text.
+            self.fields["subject"] = forms.CharField(
+                label=_("Subject"), max_length=subject_max_length(case)
+            )

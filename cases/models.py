@@ -83,6 +83,9 @@ class Case(models.Model):
     )
     bug_reference = models.CharField(_("bug reference"), max_length=64, blank=True)
     verified_bug_at = models.DateTimeField(_("software error verified"), null=True, blank=True)
+    # The day the call or e-mail came in: today, or a few days back for a call recorded
+    # late (R13). Work on the case is dated from this day to today.
+    opened_on = models.DateField(_("received on"))
     created_at = models.DateTimeField(_("opened"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 
 from billing.models import Usage
 from billing.rules import round_money
-from billing.selectors import CreditBalance, credit_balance
+from billing.selectors import CreditBalance, CreditBucket, credit_balance, credit_history
 from customers.models import Contact, Customer, search_key
 from customers.selectors import SupportStatus, support_status
 
@@ -117,6 +117,7 @@ class CustomerPage:
     customer: Customer
     status: SupportStatus
     credit: CreditBalance
+    credit_history: list[CreditBucket]
     contacts: list[Contact]
     open_cases: list[Case]
     recent_cases: list[Case]
@@ -133,6 +134,7 @@ def customer_page(*, customer: Customer, on: date, recent: int = 10) -> Customer
         customer=customer,
         status=support_status(customer=customer, on=on),
         credit=credit_balance(customer=customer, on=on),
+        credit_history=credit_history(customer=customer, before=on),
         contacts=list(customer.contacts.order_by("name")),
         open_cases=open_cases,
         recent_cases=recent_cases,

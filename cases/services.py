@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Activity
+from billing.selectors import last_invoiced_day, tariff_in_force
 from billing.services import record_usage, usage_reverse
 from customers.models import Contact, Customer
 from customers.selectors import support_status
@@ -23,6 +24,47 @@ TRANSITIONS = {
     CaseStatus.RESOLVED: {CaseStatus.OPEN, CaseStatus.CLOSED},
     CaseStatus.CLOSED: set(),
 }
+
+
+# Activities a verified software error makes free (R9); training, form adaptations and
+# programming keep their rates on such a case.
+FREE_ON_VERIFIED_BUG = frozenset({Activity.SUPPORT, Activity.DATA_CHECK})
+
+
+def _fmt(day: date) -> str:
+    return f"{day:%d.%m.%Y}"
+
+
+def case_opening_check(*, customer: Customer, opened_on) -> date:
+    """R13: the day a case was received is today, or a few days back for a call recorded
+    late (the tariff's setting), never in a month already invoiced for the customer."""
+    if not isinstance(opened_on, date) or isinstance(opened_on, datetime):
+        raise ValidationError(_("The day the case was received must be a date."))
+    today = timezone.localdate()
+    if opened_on > today:
+        raise ValidationError(_("A case cannot be received on a day in the future."))
+    days = tariff_in_force(on=today).backdating_days
+    earliest = today - timedelta(days=days)
+    if opened_on < earliest:
+        raise ValidationError(
+            _(
+                "A case can be dated back at most %(days)s days, to %(earliest)s; record work"
+                " received earlier on a case received today."
+            )
+            % {"days": days, "earliest": _fmt(earliest)}
+        )
+    if opened_on == today:
+        return opened_on  # today is never dated back, whatever was invoiced already
+    invoiced = last_invoiced_day(customer=customer)
+    if invoiced is not None and opened_on <= invoiced:
+        raise ValidationError(
+            _(
+                "The customer is invoiced up to %(day)s; a case cannot be dated into an"
+                " invoiced month (received on %(next)s at the earliest)."
+            )
+            % {"day": _fmt(invoiced), "next": _fmt(invoiced + timedelta(days=1))}
+        )
+    return opened_on
 
 
 def _text(value, label: str, max_length: int, required: bool = False) -> str:
@@ -51,12 +93,14 @@ def case_create(
     kind: str = CaseKind.CASE,
     created_by=None,
     assignee=None,
+    opened_on: date | None = None,
 ) -> Case:
     """Open a case (or record a rental-switch lead) for a customer.
 
-    A support case needs a current rental licence today (R1); without one only a lead can
-    be recorded. The Support+ line is for registered Support+ persons, whose cases are
-    marked so that they are handled first (R7).
+    A support case needs a current rental licence on the day it is received (R1); without
+    one only a lead can be recorded. ``opened_on`` is that day: today, or a few days back
+    for a call recorded late (R13, :func:`case_opening_check`). The Support+ line is for
+    registered Support+ persons, whose cases are marked so that they are handled first (R7).
     """
     if not isinstance(customer, Customer) or customer.pk is None:
         raise ValidationError(_("Choose an existing customer."))
@@ -71,7 +115,11 @@ def case_create(
     subject = _text(subject, _("The subject"), 200, required=True)
     description = _text(description, _("The description"), 10_000)
 
-    status = support_status(customer=customer, on=timezone.localdate())
+    if opened_on is None:
+        opened_on = timezone.localdate()
+    else:
+        opened_on = case_opening_check(customer=customer, opened_on=opened_on)
+    status = support_status(customer=customer, on=opened_on)
     if kind == CaseKind.CASE and not status.eligible:
         raise ValidationError(
             _("Support cannot be given: %(reason)s Record a rental-switch lead instead.")
@@ -93,6 +141,7 @@ def case_create(
         channel=channel,
         subject=subject,
         description=description,
+        opened_on=opened_on,
         support_plus=registered and kind == CaseKind.CASE,
         created_by=created_by,
         assignee=assignee,
@@ -132,16 +181,89 @@ def case_assign(*, case: Case, assignee) -> Case:
     return case
 
 
+def charged_as(case: Case, activity: str) -> str:
+    """The activity the ledger charges: support and data checks on a verified software
+    error are free (R9), everything else keeps its rate."""
+    if case.verified_bug_at is not None and activity in FREE_ON_VERIFIED_BUG:
+        return Activity.VERIFIED_BUG
+    return activity
+
+
+def _repost(case: Case, entries: list[TimeEntry], reason: str) -> None:
+    """Reverse the postings of ``entries`` and post them again as the case now charges them.
+
+    All reversals first (latest first), then the new postings in date order, so that the
+    credit goes back before it is drawn again and the R5 rounding works on each activity's
+    new total. The ledger keeps both; each entry points to its new posting.
+    """
+    for entry in sorted(entries, key=lambda e: (e.performed_on, e.pk), reverse=True):
+        usage_reverse(usage=entry.usage, reason=reason)
+    for entry in sorted(entries, key=lambda e: (e.performed_on, e.pk)):
+        old = entry.usage
+        entry.usage = record_usage(
+            customer=case.customer,
+            activity=charged_as(case, entry.activity),
+            minutes=entry.minutes,
+            performed_on=entry.performed_on,
+            work_ref=case.reference,
+            contact=old.contact,
+            label=old.label,
+            performed_by=old.performed_by,
+        )
+        entry.save(update_fields=["usage"])
+
+
+def _live_entries(case: Case):
+    """Time entries not removed, with their postings; those already invoiced stay as
+    invoiced (the invoice cannot change) and are left out."""
+    return list(
+        case.time_entries.filter(
+            reversal__isnull=True,
+            usage__invoiced_at__isnull=True,
+            activity__in=FREE_ON_VERIFIED_BUG,
+        )
+        .select_related("usage__contact", "usage__performed_by")
+        .order_by("performed_on", "pk")
+    )
+
+
 @transaction.atomic
 def case_mark_verified_bug(*, case: Case, bug_reference: str) -> Case:
-    """Mark the case as a software error verified by Q3: its later time is free (R9)."""
+    """Mark the case as a software error verified by Q3 (R9).
+
+    Its support answers and data checks become free, also those logged before the marking
+    as long as they are not invoiced: their postings are reversed (the credit they drew
+    goes back) and posted again as free. Training, form adaptations and programming keep
+    their rates; time already invoiced stays as invoiced.
+    """
     bug_reference = _text(bug_reference, _("The bug reference"), 64, required=True)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update().select_related("customer").get(pk=case.pk)
     if case.kind != CaseKind.CASE:
         raise ValidationError(_("A rental-switch lead has no software error to verify."))
     case.bug_reference = bug_reference
     case.verified_bug_at = case.verified_bug_at or timezone.now()
     case.save(update_fields=["bug_reference", "verified_bug_at", "updated_at"])
+    charged = [e for e in _live_entries(case) if e.usage.activity != Activity.VERIFIED_BUG]
+    _repost(
+        case,
+        charged,
+        _("Verified software error %(bug)s: free") % {"bug": bug_reference},
+    )
+    return case
+
+
+@transaction.atomic
+def case_unmark_verified_bug(*, case: Case) -> Case:
+    """Take the verified-software-error mark back (a wrong click): the support answers and
+    data checks made free by it are charged again as usual, through the ledger (R9)."""
+    case = Case.objects.select_for_update().select_related("customer").get(pk=case.pk)
+    if case.verified_bug_at is None:
+        raise ValidationError(_("This case is not marked as a verified software error."))
+    case.bug_reference = ""
+    case.verified_bug_at = None
+    case.save(update_fields=["bug_reference", "verified_bug_at", "updated_at"])
+    free = [e for e in _live_entries(case) if e.usage.activity == Activity.VERIFIED_BUG]
+    _repost(case, free, _("Not a verified software error: charged again"))
     return case
 
 
@@ -155,24 +277,27 @@ def time_entry_add(
     note: str = "",
     created_by=None,
 ) -> TimeEntry:
-    """Log time on a case: billing charges it (``record_usage``) under the case reference."""
+    """Log time on a case: billing charges it (``record_usage``) under the case reference.
+
+    The work is dated from the day the case was received to today (R13); on a verified
+    software error support and data checks are free (R9).
+    """
     case = Case.objects.select_related("customer", "contact").get(pk=case.pk)
     if case.kind != CaseKind.CASE:
         raise ValidationError(_("A rental-switch lead is never charged: no time can be logged."))
     if case.status not in ACTIVE_STATUSES:
         raise ValidationError(_("Reopen the case before logging more time."))
     note = _text(note, _("The note"), 200)
-    if case.verified_bug_at is not None and activity in Activity.values:
-        activity = Activity.VERIFIED_BUG  # the case is a verified software error: free
     usage = record_usage(
         customer=case.customer,
-        activity=activity,
+        activity=charged_as(case, activity),
         minutes=minutes,
         performed_on=performed_on,
         work_ref=case.reference,
         contact=case.contact,
         label=case.subject[:200],
         performed_by=created_by,
+        not_before=case.opened_on,
     )
     return TimeEntry.objects.create(
         case=case,

@@ -12,6 +12,11 @@ urlpatterns = [
     path("cases/<int:pk>/status/", views.case_status, name="case_status"),
     path("cases/<int:pk>/take/", views.case_take, name="case_take"),
     path("cases/<int:pk>/verified-bug/", views.case_verified_bug, name="case_verified_bug"),
+    path(
+        "cases/<int:pk>/verified-bug/undo/",
+        views.case_verified_bug_undo,
+        name="case_verified_bug_undo",
+    ),
     path("cases/<int:pk>/entries/", views.time_entry_add, name="time_entry_add"),
     path("cases/<int:pk>/entries/quote/", views.time_entry_quote, name="time_entry_quote"),
     path("cases/<int:pk>/callbacks/new/", views.callback_new, name="callback_new"),

@@ -138,6 +138,7 @@ def _time_context(request, case: Case, form: TimeEntryForm | None = None) -> dic
         "entry_form": form
         or TimeEntryForm(initial={"performed_on": timezone.localdate(), "activity": "support"}),
         "can_work": request.user.has_perm(WORK),
+        "free_on_bug": services.FREE_ON_VERIFIED_BUG,
     }
 
 
@@ -153,7 +154,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "callbacks": list(case.callbacks.order_by("-created_at")[:20]),
             "desk_users": list(desk_users()),
             "emails": list(case.emails.order_by("-created_at")[:20]),
-            "email_form": EmailForm(),
+            "email_form": EmailForm(case=case),
         }
     )
     return render(request, "cases/case_detail.html", context)
@@ -209,11 +210,12 @@ def time_entry_quote(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             context["quote"] = quote(
                 customer=case.customer,
-                activity="verified_bug" if case.verified_bug_at else form.cleaned_data["activity"],
+                activity=services.charged_as(case, form.cleaned_data["activity"]),
                 minutes=form.cleaned_data["minutes"],
                 on=form.cleaned_data["performed_on"],
                 contact=case.contact,
                 work_ref=case.reference,
+                not_before=case.opened_on,
             )
         except ValidationError as exc:
             context["quote_error"] = " ".join(exc.messages)
@@ -262,6 +264,17 @@ def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             raise ValidationError(_("Give the reference of the verified software error."))
         services.case_mark_verified_bug(case=case, bug_reference=form.cleaned_data["bug_reference"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("case_detail", pk=case.pk)
+
+
+@desk_work
+@require_POST
+def case_verified_bug_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(pk)
+    try:
+        services.case_unmark_verified_bug(case=case)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("case_detail", pk=case.pk)
@@ -376,7 +389,7 @@ def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def email_new(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
-    form = EmailForm(request.POST)
+    form = EmailForm(request.POST, case=case)
     try:
         if not form.is_valid():
             raise ValidationError([m for ms in form.errors.values() for m in ms])

@@ -1,9 +1,13 @@
 from itertools import pairwise
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -17,6 +21,7 @@ from .models import (
     RentalPeriod,
     SupportPlusRegistration,
     SupportPlusSubscription,
+    check_support_plus_kept,
 )
 from .services import support_plus_check, support_plus_subscribe
 
@@ -91,6 +96,25 @@ class RentalPeriodFormSet(BaseInlineFormSet):
         for (_s1, e1), (s2, _e2) in pairwise(spans):
             if s2 <= e1:
                 raise ValidationError(_("The rental periods of one licence cannot overlap."))
+        # Each row checks its own change (RentalPeriod.clean) and the licence form its new
+        # variant; the rows changed and deleted here must also, together, leave every
+        # Support+ subscription of the customer a profi or premium rental period on each
+        # day of its term (R7).
+        if self.instance.pk is not None and not any(self.errors):
+            kept = [
+                form.instance
+                for form in self.forms
+                if form.cleaned_data
+                and not form.cleaned_data.get("DELETE")
+                and form.instance.start
+                and form.instance.end
+            ]
+            deleted = [
+                form.instance
+                for form in self.forms
+                if form.cleaned_data and form.cleaned_data.get("DELETE") and form.instance.pk
+            ]
+            check_support_plus_kept(periods=kept, deleted_periods=deleted)
 
 
 class RentalPeriodInline(admin.TabularInline):
@@ -126,25 +150,64 @@ class LicenceAdmin(SimpleHistoryAdmin):
     inlines = [RentalPeriodInline]
 
 
+class SupportPlusGuardedDeleteMixin:
+    """Deleting a row a running Support+ subscription relies on is refused up front (R7),
+    with what to do first, both on the delete page and in the "delete selected" action."""
+
+    guarded_as = ""  # the keyword of check_support_plus_kept() for deleted rows
+
+    def _refused(self, request, rows) -> bool:
+        try:
+            check_support_plus_kept(**{self.guarded_as: list(rows)})
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return True
+        return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self._refused(request, [obj]):
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (self._delete_selected, name, description)
+        return actions
+
+    @staticmethod
+    def _delete_selected(modeladmin, request, queryset):
+        if modeladmin._refused(request, queryset):
+            return None
+        return delete_selected(modeladmin, request, queryset)
+
+
 @admin.register(RentalPeriod)
-class RentalPeriodAdmin(SimpleHistoryAdmin):
+class RentalPeriodAdmin(SupportPlusGuardedDeleteMixin, SimpleHistoryAdmin):
     list_display = ["licence", "start", "end", "annual_rent"]
     list_filter = ["start", "end", "licence__variant"]
     search_fields = ["licence__customer__number", "licence__customer__name"]
     list_select_related = ["licence__customer"]
     raw_id_fields = ["licence"]
+    guarded_as = "deleted_periods"
 
     def get_readonly_fields(self, request, obj=None):
         return ["licence"] if obj is not None else []
 
 
 @admin.register(HalfFareSubscription)
-class HalfFareSubscriptionAdmin(SimpleHistoryAdmin):
+class HalfFareSubscriptionAdmin(SupportPlusGuardedDeleteMixin, SimpleHistoryAdmin):
     list_display = ["customer", "start", "end"]
     list_filter = ["start", "end"]
     search_fields = ["customer__number", "customer__name"]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
+    guarded_as = "deleted_half_fares"
 
 
 class SupportPlusAddForm(forms.ModelForm):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
@@ -35,7 +37,9 @@ class NameKeyed(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        self.name_key = search_key(self.name)
+        # The key of a name that fits its column can be longer than the name ("ß" → "ss",
+        # "ﬁ" → "fi"); the lookup matches on the part that fits rather than failing.
+        self.name_key = search_key(self.name)[: self._meta.get_field("name_key").max_length]
         if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
         super().save(*args, **kwargs)
@@ -61,6 +65,52 @@ class LicenceVariant(models.TextChoices):
 
 # Variants that may take a Support+ subscription (R7).
 SUPPORT_PLUS_VARIANTS = frozenset({LicenceVariant.PROFI, LicenceVariant.PREMIUM})
+
+Span = tuple[date, date]  # (first day, last day), both inclusive
+
+
+def spans_cover(spans: Iterable[Span], start: date, end: date) -> date | None:
+    """The first day of ``start``–``end`` that none of ``spans`` covers; None if all are.
+
+    Spans may overlap or follow each other: 2026 and an already entered 2027 renewal
+    together cover 01.07.2026–30.06.2027, as long as no day lies between them.
+    """
+    day = start
+    for first, last in sorted(spans):
+        if day > end:
+            break
+        if first > day:
+            return day
+        if last >= end:
+            return None
+        if last >= day:
+            day = last + timedelta(days=1)
+    return day if day <= end else None
+
+
+def newly_uncovered(
+    before: Iterable[Span], after: Iterable[Span], start: date, end: date
+) -> date | None:
+    """The first day of ``start``–``end`` that ``before`` covers and ``after`` does not.
+
+    A change is judged by what it takes away: a subscription that already lacked a day
+    (entered before the rule held for the whole term) does not block unrelated changes.
+    """
+    after = list(after)
+    days = (
+        spans_cover(after, max(first, start), min(last, end))
+        for first, last in before
+        if first <= end and last >= start
+    )
+    return min((day for day in days if day is not None), default=None)
+
+
+def format_span(start: date, end: date) -> str:
+    """01.01.–31.12.2026 within a year, 01.07.2026–30.06.2027 across two."""
+    if start.year == end.year:
+        return f"{start:%d.%m.}–{end:%d.%m.%Y}"
+    return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
+
 
 customer_number_validator = RegexValidator(
     r"^[1-9][0-9]{3,9}$", _("A customer number has 4 to 10 digits and does not start with 0.")
@@ -193,6 +243,26 @@ class Licence(models.Model):
             check_credit_change(
                 licence=self, main_module_count=getattr(self, "pending_main_modules", None)
             )
+            if self.kind and self.variant:
+                check_support_plus_kept(licence=self)
+
+
+class SupportPlusGuardedQuerySet(models.QuerySet):
+    """Deleting rental periods or half-fare subscriptions in bulk keeps Support+ whole (R7)."""
+
+    guarded_as = ""  # the keyword of check_support_plus_kept() for deleted rows
+
+    def delete(self):
+        check_support_plus_kept(**{self.guarded_as: list(self)})
+        return super().delete()
+
+
+class RentalPeriodQuerySet(SupportPlusGuardedQuerySet):
+    guarded_as = "deleted_periods"
+
+
+class HalfFareQuerySet(SupportPlusGuardedQuerySet):
+    guarded_as = "deleted_half_fares"
 
 
 class RentalPeriod(models.Model):
@@ -210,6 +280,8 @@ class RentalPeriod(models.Model):
         validators=[MinValueValidator(0, _("The annual rent cannot be negative."))],
     )
     history = HistoricalRecords()
+
+    objects = RentalPeriodQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rental period")
@@ -243,6 +315,8 @@ class RentalPeriod(models.Model):
             )
         if self.pk and self.start and self.end and self.annual_rent is not None:
             check_credit_change(period=self)
+        if self.pk and self.start and self.end and self.end >= self.start:
+            check_support_plus_kept(periods=[self])
         if licence.pk and self.start and self.end and self.end >= self.start:
             overlapping = (
                 RentalPeriod.objects.filter(
@@ -261,6 +335,11 @@ class RentalPeriod(models.Model):
                     % {"other": overlapping}
                 )
 
+    def delete(self, *args, **kwargs):
+        if self.pk is not None:
+            check_support_plus_kept(deleted_periods=[self])
+        return super().delete(*args, **kwargs)
+
 
 class HalfFareSubscription(models.Model):
     customer = models.ForeignKey(
@@ -273,6 +352,8 @@ class HalfFareSubscription(models.Model):
     end = models.DateField(_("end"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = HalfFareQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("half-fare subscription")
@@ -307,6 +388,13 @@ class HalfFareSubscription(models.Model):
                     )
                     % {"start": f"{clash.start:%d.%m.%Y}", "end": f"{clash.end:%d.%m.%Y}"}
                 )
+        if self.pk and self.start and self.end and self.end >= self.start:
+            check_support_plus_kept(half_fares=[self])
+
+    def delete(self, *args, **kwargs):
+        if self.pk is not None:
+            check_support_plus_kept(deleted_half_fares=[self])
+        return super().delete(*args, **kwargs)
 
 
 class SupportPlusSubscription(models.Model):
@@ -387,3 +475,165 @@ class SupportPlusRegistration(models.Model):
     @property
     def is_additional(self) -> bool:
         return self.position > 1
+
+
+# --- Support+ over its whole term (R7) ------------------------------------------------------
+
+
+def _qualifies(licence: Licence) -> bool:
+    return licence.kind == LicenceKind.RENTAL and licence.variant in SUPPORT_PLUS_VARIANTS
+
+
+def support_plus_rental_spans(customer_id: int) -> list[Span]:
+    """The saved rental periods of the customer's profi and premium rental licences."""
+    return list(
+        RentalPeriod.objects.filter(
+            licence__customer_id=customer_id,
+            licence__kind=LicenceKind.RENTAL,
+            licence__variant__in=SUPPORT_PLUS_VARIANTS,
+        ).values_list("start", "end")
+    )
+
+
+def half_fare_spans(customer_id: int) -> list[Span]:
+    """The saved half-fare subscriptions of the customer."""
+    return list(
+        HalfFareSubscription.objects.filter(customer_id=customer_id).values_list("start", "end")
+    )
+
+
+def _rental_spans_before_after(
+    customer_id: int,
+    periods: list[RentalPeriod],
+    deleted: list[RentalPeriod],
+    licence: Licence | None,
+) -> tuple[list[Span], list[Span]]:
+    """Profi/premium rental spans of the customer as saved, and with the candidate values."""
+    replaced = {p.pk for p in (*periods, *deleted) if p.pk is not None}
+    saved_owner: dict[int, Licence] = {}
+    before, after = [], []
+    for row in RentalPeriod.objects.filter(licence__customer_id=customer_id).select_related(
+        "licence"
+    ):
+        saved_owner[row.pk] = row.licence
+        if _qualifies(row.licence):
+            before.append((row.start, row.end))
+        if row.pk not in replaced:
+            after.append((row.start, row.end, row.licence))
+    for period in periods:
+        # A saved period is judged with its saved licence (a change of the licence is judged
+        # through ``licence``), so that each change is reported once, where it is made.
+        owner = saved_owner.get(period.pk)
+        if owner is None:
+            try:
+                owner = period.licence
+            except Licence.DoesNotExist:  # the unsaved licence of an admin "add" page
+                continue
+        after.append((period.start, period.end, owner))
+    kept = []
+    for start, end, owner in after:
+        if licence is not None and licence.pk is not None and licence.pk == owner.pk:
+            owner = licence
+        if owner.customer_id == customer_id and _qualifies(owner):
+            kept.append((start, end))
+    return before, kept
+
+
+def _half_fare_spans_before_after(
+    customer_id: int, changed: list[HalfFareSubscription], deleted: list[HalfFareSubscription]
+) -> tuple[list[Span], list[Span]]:
+    replaced = {h.pk for h in (*changed, *deleted) if h.pk is not None}
+    rows = HalfFareSubscription.objects.filter(customer_id=customer_id).values_list(
+        "pk", "start", "end"
+    )
+    before = [(start, end) for _pk, start, end in rows]
+    after = [(start, end) for pk, start, end in rows if pk not in replaced]
+    after += [(h.start, h.end) for h in changed if h.customer_id == customer_id]
+    return before, after
+
+
+def check_support_plus_kept(
+    *,
+    periods: Iterable[RentalPeriod] = (),
+    deleted_periods: Iterable[RentalPeriod] = (),
+    licence: Licence | None = None,
+    half_fares: Iterable[HalfFareSubscription] = (),
+    deleted_half_fares: Iterable[HalfFareSubscription] = (),
+) -> None:
+    """Refuse a change after which a Support+ subscription would no longer meet R7.
+
+    The arguments carry the candidate rows: saved rows with their new values (replacing
+    what is saved), new rows, rows about to be deleted. Every Support+ subscription of the
+    customers concerned, past ones included, must keep a profi or premium rental period on
+    each day of its term, and a half-fare subscription on each day when it registers more
+    than one person. Raises ``ValidationError`` saying what to do first.
+    """
+    periods, deleted_periods = list(periods), list(deleted_periods)
+    half_fares, deleted_half_fares = list(half_fares), list(deleted_half_fares)
+    period_pks = {p.pk for p in (*periods, *deleted_periods) if p.pk is not None}
+    half_fare_pks = {h.pk for h in (*half_fares, *deleted_half_fares) if h.pk is not None}
+    rental_changed = bool(period_pks) or (licence is not None and licence.pk is not None)
+    # The customers that may lose something: the owners of the rows as saved.
+    customers: set[int] = set()
+    if period_pks:
+        customers |= set(
+            RentalPeriod.objects.filter(pk__in=period_pks).values_list(
+                "licence__customer_id", flat=True
+            )
+        )
+    if licence is not None and licence.pk is not None:
+        customers |= set(
+            Licence.objects.filter(pk=licence.pk).values_list("customer_id", flat=True)
+        )
+    if half_fare_pks:
+        customers |= set(
+            HalfFareSubscription.objects.filter(pk__in=half_fare_pks).values_list(
+                "customer_id", flat=True
+            )
+        )
+    for customer_id in sorted(customers):
+        subscriptions = list(
+            SupportPlusSubscription.objects.filter(customer_id=customer_id)
+            .annotate(persons=Count("registrations"))
+            .order_by("start")
+        )
+        if not subscriptions:
+            continue
+        if rental_changed:
+            before, after = _rental_spans_before_after(
+                customer_id, periods, deleted_periods, licence
+            )
+            for subscription in subscriptions:
+                day = newly_uncovered(before, after, subscription.start, subscription.end)
+                if day is not None:
+                    raise ValidationError(
+                        _(
+                            "This change would leave the Support+ subscription %(subscription)s"
+                            " without a profi or premium rental period on %(day)s: end or"
+                            " shorten the Support+ subscription first."
+                        )
+                        % {
+                            "subscription": format_span(subscription.start, subscription.end),
+                            "day": f"{day:%d.%m.%Y}",
+                        }
+                    )
+        shared = [s for s in subscriptions if s.persons > 1]
+        if half_fare_pks and shared:
+            before, after = _half_fare_spans_before_after(
+                customer_id, half_fares, deleted_half_fares
+            )
+            for subscription in shared:
+                day = newly_uncovered(before, after, subscription.start, subscription.end)
+                if day is not None:
+                    raise ValidationError(
+                        _(
+                            "This change would leave the Support+ subscription %(subscription)s"
+                            " and its additional registered persons without a half-fare"
+                            " subscription on %(day)s: end or shorten the Support+"
+                            " subscription first."
+                        )
+                        % {
+                            "subscription": format_span(subscription.start, subscription.end),
+                            "day": f"{day:%d.%m.%Y}",
+                        }
+                    )

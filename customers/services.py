@@ -7,7 +7,7 @@ understands; nothing is saved when it does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -19,17 +19,19 @@ from django.utils.translation import gettext as _
 from .hooks import support_plus_capacity
 from .locks import advisory_lock
 from .models import (
-    SUPPORT_PLUS_VARIANTS,
     Contact,
     Customer,
     HalfFareSubscription,
     Licence,
+    LicenceVariant,
     Module,
     RentalPeriod,
     SupportPlusRegistration,
     SupportPlusSubscription,
+    half_fare_spans,
+    spans_cover,
+    support_plus_rental_spans,
 )
-from .selectors import support_status
 
 FIRST_CUSTOMER_NUMBER = 10001
 
@@ -55,13 +57,25 @@ def _require_span(start, end) -> tuple[date, date]:
     return start, end
 
 
-def _text(value, label: str) -> str:
-    """Text input, stripped; ``None`` is empty; anything else is refused, not coerced."""
+def _text(value, label: str, max_length: int | None = None) -> str:
+    """Text input, stripped; ``None`` is empty; anything else is refused, not coerced.
+
+    With ``max_length`` (the column's), longer text is refused with the field's name.
+    """
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ValidationError(_("%(field)s must be text.") % {"field": label})
-    return value.strip()
+    value = value.strip()
+    if max_length is not None and len(value) > max_length:
+        raise ValidationError(
+            _("%(field)s has at most %(max)s characters.") % {"field": label, "max": max_length}
+        )
+    return value
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
 
 
 def _next_customer_number() -> str:
@@ -87,16 +101,20 @@ def customer_create(
     if number is None:
         advisory_lock("customers.customer_number")
         number = _next_customer_number()
+    # Free text is checked against its column here (with the field's name in the message);
+    # coded values (number, country, language, phone) get their own messages from full_clean.
     customer = Customer(
         number=str(number) if isinstance(number, int) else _text(number, _("The number")),
-        name=_text(name, _("The name")),
-        street=_text(street, _("The street")),
-        house_number=_text(house_number, _("The house number")),
-        postcode=_text(postcode, _("The postcode")),
-        city=_text(city, _("The city")),
+        name=_text(name, _("The name"), _max_length(Customer, "name")),
+        street=_text(street, _("The street"), _max_length(Customer, "street")),
+        house_number=_text(
+            house_number, _("The house number"), _max_length(Customer, "house_number")
+        ),
+        postcode=_text(postcode, _("The postcode"), _max_length(Customer, "postcode")),
+        city=_text(city, _("The city"), _max_length(Customer, "city")),
         country=_text(country, _("The country")).upper(),
         language=_text(language, _("The language")),
-        email=_text(email, _("The e-mail address")),
+        email=_text(email, _("The e-mail address"), _max_length(Customer, "email")),
         phone=_text(phone, _("The phone number")),
     )
     customer.full_clean()
@@ -116,8 +134,8 @@ def contact_create(*, customer: Customer, name: str, email: str = "", phone: str
     _require_saved(customer, Customer, _("Choose an existing customer."))
     contact = Contact(
         customer=customer,
-        name=_text(name, _("The name")),
-        email=_text(email, _("The e-mail address")),
+        name=_text(name, _("The name"), _max_length(Contact, "name")),
+        email=_text(email, _("The e-mail address"), _max_length(Contact, "email")),
         phone=_text(phone, _("The phone number")),
     )
     contact.full_clean()
@@ -151,6 +169,11 @@ def licence_create(
     return licence
 
 
+def _require_rent(annual_rent) -> None:
+    if isinstance(annual_rent, float | bool) or not isinstance(annual_rent, Decimal | int | str):
+        raise ValidationError(_("Give the annual rent as an exact amount, for example 480.00."))
+
+
 @transaction.atomic
 def rental_period_create(
     *, licence: Licence, start: date, end: date, annual_rent: Decimal
@@ -158,8 +181,7 @@ def rental_period_create(
     """Add a rental period to a rental licence; periods of one licence never overlap."""
     _require_saved(licence, Licence, _("Choose an existing licence."))
     start, end = _require_span(start, end)
-    if isinstance(annual_rent, float | bool) or not isinstance(annual_rent, Decimal | int | str):
-        raise ValidationError(_("Give the annual rent as an exact amount, for example 480.00."))
+    _require_rent(annual_rent)
     # Lock the licence so that two desks cannot add overlapping periods at once.
     licence = Licence.objects.select_for_update().get(pk=licence.pk)
     period = RentalPeriod(licence=licence, start=start, end=end, annual_rent=annual_rent)
@@ -169,12 +191,79 @@ def rental_period_create(
 
 
 @transaction.atomic
+def rental_period_update(
+    *, period: RentalPeriod, start: date, end: date, annual_rent: Decimal
+) -> RentalPeriod:
+    """Change the dates or the rent of a rental period.
+
+    Refused when the periods of the licence would overlap, when credit already used would
+    be taken back, or when a Support+ subscription of the customer would lose its profi or
+    premium rental period on some day of its term (R7).
+    """
+    _require_saved(period, RentalPeriod, _("Choose an existing rental period."))
+    start, end = _require_span(start, end)
+    _require_rent(annual_rent)
+    # The customer first (as Support+ takes it), then the licence (as a new period does).
+    licence = Licence.objects.get(pk=period.licence_id)
+    Customer.objects.select_for_update().get(pk=licence.customer_id)
+    Licence.objects.select_for_update().get(pk=licence.pk)
+    period = RentalPeriod.objects.select_related("licence").get(pk=period.pk)
+    period.start, period.end, period.annual_rent = start, end, annual_rent
+    period.full_clean()
+    period.save()
+    return period
+
+
+@transaction.atomic
+def licence_update(*, licence: Licence, variant: str) -> Licence:
+    """Change the variant of a licence (an upgrade, or a downgrade to standard or advanced).
+
+    Refused when credit already used would be taken back, or when a Support+ subscription
+    of the customer would lose its profi or premium licence on some day of its term (R7).
+    """
+    _require_saved(licence, Licence, _("Choose an existing licence."))
+    if variant not in LicenceVariant.values:
+        raise ValidationError(
+            _("Choose the variant: %(variants)s.")
+            % {"variants": ", ".join(str(label) for label in LicenceVariant.labels)}
+        )
+    Customer.objects.select_for_update().get(pk=licence.customer_id)
+    licence = Licence.objects.select_for_update().get(pk=licence.pk)
+    licence.variant = variant
+    licence.full_clean()
+    licence.save()
+    return licence
+
+
+@transaction.atomic
 def half_fare_subscribe(*, customer: Customer, start: date, end: date) -> HalfFareSubscription:
     """Record a half-fare subscription; subscriptions of one customer never overlap."""
     _require_saved(customer, Customer, _("Choose an existing customer."))
     start, end = _require_span(start, end)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     subscription = HalfFareSubscription(customer=customer, start=start, end=end)
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def half_fare_update(
+    *, subscription: HalfFareSubscription, start: date, end: date
+) -> HalfFareSubscription:
+    """Change the term of a half-fare subscription (end it early, extend it).
+
+    Refused when it would overlap another one of the customer, or when a Support+
+    subscription with additional registered persons would lose its half-fare on some day
+    of its term (R7).
+    """
+    _require_saved(
+        subscription, HalfFareSubscription, _("Choose an existing half-fare subscription.")
+    )
+    start, end = _require_span(start, end)
+    Customer.objects.select_for_update().get(pk=subscription.customer_id)
+    subscription = HalfFareSubscription.objects.get(pk=subscription.pk)
+    subscription.start, subscription.end = start, end
     subscription.full_clean()
     subscription.save()
     return subscription
@@ -192,11 +281,13 @@ def support_plus_check(
 ) -> None:
     """Raise ``ValidationError`` unless the Support+ subscription may be taken (R7).
 
-    The customer needs a current profi or premium rental licence on the start day, every
-    registered person must be one of its contacts, persons after the first need an active
-    half-fare subscription, the customer may not already have Support+ for those days, and
-    the capacity of the tariff in force must not be reached. A subscription lasts at most
-    one year. Writes nothing; :func:`support_plus_subscribe` calls it under a lock.
+    Every day of the term must lie in a rental period of the customer's profi or premium
+    rental licences (periods that follow each other without a gap count together), every
+    registered person must be one of its contacts, persons after the first need a half-fare
+    subscription on every day of the term, the customer may not already have Support+ for
+    those days, and the capacity of the tariff in force must not be reached. A subscription
+    lasts at most one year. Writes nothing; :func:`support_plus_subscribe` calls it under a
+    lock.
     """
     _require_saved(customer, Customer, _("Choose an existing customer."))
     start, end = _require_span(start, end)
@@ -213,8 +304,8 @@ def support_plus_check(
     if any(c.customer_id != customer.pk for c in registered):
         raise ValidationError(_("Only contacts of this customer can be registered for Support+."))
 
-    status = support_status(customer=customer, on=start)
-    if not status.eligible or status.variant not in SUPPORT_PLUS_VARIANTS:
+    gap = spans_cover(support_plus_rental_spans(customer.pk), start, end)
+    if gap == start:
         raise ValidationError(
             _(
                 "Support+ is only for customers with a current profi or premium rental"
@@ -222,13 +313,34 @@ def support_plus_check(
             )
             % {"day": f"{start:%d.%m.%Y}"}
         )
-    if len(registered) > 1 and status.half_fare is None:
+    if gap is not None:
         raise ValidationError(
             _(
-                "Additional registered persons require an active half-fare subscription;"
-                " register one person or subscribe to half-fare first."
+                "Support+ needs a current profi or premium rental licence for its whole term,"
+                " but no rental period covers %(day)s: let the subscription end on %(last)s"
+                " at the latest, or enter the following rental period first."
             )
+            % {"day": f"{gap:%d.%m.%Y}", "last": f"{gap - timedelta(days=1):%d.%m.%Y}"}
         )
+    if len(registered) > 1:
+        gap = spans_cover(half_fare_spans(customer.pk), start, end)
+        if gap == start:
+            raise ValidationError(
+                _(
+                    "Additional registered persons require an active half-fare subscription;"
+                    " register one person or subscribe to half-fare first."
+                )
+            )
+        if gap is not None:
+            raise ValidationError(
+                _(
+                    "Additional registered persons require a half-fare subscription for the"
+                    " whole term, but none covers %(day)s: register one person, let the"
+                    " subscription end on %(last)s at the latest, or extend the half-fare"
+                    " subscription first."
+                )
+                % {"day": f"{gap:%d.%m.%Y}", "last": f"{gap - timedelta(days=1):%d.%m.%Y}"}
+            )
     clash = SupportPlusSubscription.objects.filter(
         customer=customer, start__lte=end, end__gte=start
     ).first()

@@ -31,7 +31,7 @@ from django.utils import timezone
 from billing.models import Company, Invoice, InvoiceLine, InvoiceLineUsage, Usage, UsageDraw
 from billing.services import invoice_discard, invoice_drafts, invoice_issue, record_usage
 from cases.models import Callback, CallbackAttempt, CallbackWindow, Case, CaseKind, TimeEntry
-from cases.services import time_entry_remove
+from cases.services import charged_as, time_entry_remove
 from customers.models import (
     Contact,
     Customer,
@@ -141,7 +141,7 @@ def _write_batch(planned: list[PlannedCase], counts: Counter) -> None:
         try:
             usage = record_usage(
                 customer=case.customer,
-                activity=e.activity,
+                activity=charged_as(case, e.activity),
                 minutes=e.minutes,
                 performed_on=e.day,
                 work_ref=case.reference,

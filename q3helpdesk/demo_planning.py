@@ -267,6 +267,7 @@ class Planner:
             kind=CaseKind.LEAD,
             channel=rng.choices([Channel.PHONE, Channel.EMAIL], [70, 30])[0],
             subject=rng.choice(LEAD_SUBJECTS[self.facts.language]),
+            opened_on=day,
             status=CaseStatus.CLOSED if closed else CaseStatus.OPEN,
             created_by=self.infoline,
             assignee=self.infoline if rng.random() < 0.5 else None,
@@ -298,6 +299,7 @@ class Planner:
             kind=CaseKind.CASE,
             channel=channel,
             subject=subject,
+            opened_on=day,
             support_plus=registered,
             created_by=self.infoline if channel != Channel.EMAIL else self.support,
             assignee=assignee,
@@ -340,7 +342,9 @@ class Planner:
             )
             activities = [first, *later]
             if count >= 2 and rng.random() < 0.04:  # a software error, verified by Q3 (R9)
-                activities = [first] + [Activity.VERIFIED_BUG] * (count - 1)
+                # The desk logs support; the marking makes it free (the ledger charges
+                # the case's support answers as verified_bug, also the first one).
+                activities = [first] + [Activity.SUPPORT] * (count - 1)
                 bug_reference = f"Q3-{rng.randint(10000, 99999)}"
         age = (self.today - timezone.localtime(planned.created_at).date()).days
         if age <= 3 and not install and rng.random() < 0.3:
@@ -351,7 +355,7 @@ class Planner:
         for position, activity in enumerate(activities):
             if position:
                 gap = rng.choice((0, 1, 1, 2, 3, 5))
-                if activity == Activity.VERIFIED_BUG and case.verified_bug_at is None:
+                if bug_reference and case.verified_bug_at is None:
                     gap = max(gap, 1)  # the error is verified the day after the first call
                 day = next_working_day(day, gap)
             if day > self.today or not self.facts.eligible(day):
@@ -359,7 +363,7 @@ class Planner:
             minutes = self.minutes(activity)
             start = last if position == 0 else (self.instant(day, last) or last)
             logged_at = min(start + timedelta(minutes=minutes + rng.randint(1, 10)), self.now)
-            if activity == Activity.VERIFIED_BUG and case.verified_bug_at is None:
+            if bug_reference and position and case.verified_bug_at is None:
                 case.bug_reference, case.verified_bug_at = bug_reference, min(start, self.now)
             planned.entries.append(PlannedEntry(day, activity, minutes, logged_at, performer))
             # Logged twice by mistake, then removed. Only entries of 5 minutes or more, so

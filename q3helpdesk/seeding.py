@@ -176,11 +176,12 @@ def _apply_scenario(customer: Customer, contacts: list[Contact], s: Scenario, to
             end=_plus_year(_year_start(today, 1)) - timedelta(days=1),
         )
     if s.support_plus_persons:
-        start = _year_start(today, 1)
+        # Support+ lies in a profi/premium rental period for its whole term (R7): it runs
+        # with the current one.
         services.support_plus_subscribe(
             customer=customer,
-            start=start,
-            end=_plus_year(start) - timedelta(days=1),
+            start=current,
+            end=_plus_year(current) - timedelta(days=1),
             registered=contacts[: s.support_plus_persons],
         )
 

@@ -1,4 +1,9 @@
-"""How the dashboard writes its figures: 1'234 min, CHF 1'234.50, 45.5 %, 1 h 05 min."""
+"""How the desk writes its figures: 1'234 min, CHF 1'234.50, 1'234.50, 45.5 %, 1 h 05 min.
+
+The one Swiss-format helper for amounts: the dashboard, the billing pages and the invoice
+PDF all write money through :func:`figure` (``"chf"`` with the currency, ``"amount"``
+without, for columns headed CHF).
+"""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -25,13 +30,15 @@ def _duration(value: timedelta) -> str:
 
 @register.simple_tag
 def figure(value, kind: str = "count") -> str:
-    """A figure of the dashboard in the user's language; "–" where there is none."""
+    """A figure in the user's language; "–" where there is none."""
     if value is None:
         return "–"
     if kind == "duration":
         return _duration(value)
+    if kind == "amount":
+        return number_format(Decimal(value), 2, force_grouping=True)
     if kind == "chf":
-        return "CHF " + number_format(Decimal(value), 2, force_grouping=True)
+        return "CHF " + figure(value, "amount")
     if kind == "percent":
         return number_format(Decimal(value), 1, force_grouping=True) + " %"
     text = number_format(value, 0, force_grouping=True)

@@ -4,6 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from billing.models import CreditGrant, GrantSource
 from billing.services import grants_sync_all, record_usage
@@ -83,7 +85,7 @@ def test_grant_follows_rent_modules_and_variant_changes():
     assert not CreditGrant.objects.filter(customer=customer).exists()
 
 
-def test_lowered_rent_empties_a_grant_already_drawn_on_instead_of_deleting_it():
+def test_lowered_rent_is_refused_once_its_credit_is_drawn_on_and_changes_nothing():
     customer = rental_customer(variant="profi", modules=["COFI"])
     record_usage(
         customer=customer,
@@ -94,8 +96,11 @@ def test_lowered_rent_empties_a_grant_already_drawn_on_instead_of_deleting_it():
     )
     period = RentalPeriod.objects.get(licence__customer=customer)
     period.annual_rent = Decimal("50.00")
-    period.save()
-    assert CreditGrant.objects.get(customer=customer).minutes == 0
+    with pytest.raises(ValidationError, match="5 minutes of the credit"), transaction.atomic():
+        period.save()
+    period.refresh_from_db()
+    assert period.annual_rent == Decimal("480.00")
+    assert CreditGrant.objects.get(customer=customer).minutes == 15
 
 
 def test_support_plus_grants_120_minutes_for_its_year():

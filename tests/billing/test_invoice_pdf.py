@@ -174,7 +174,8 @@ def test_pdf_shows_parties_lines_and_totals_in_swiss_formats(language, payment_p
         assert case_text in text
     assert "Claire Dupont" in text and "Marc Favre" in text
     assert "Support+ subscription 01.03.2026–28.02.2027" in text  # the fee and its year
-    assert "CHE-123.456.788 MWST" in text and "billing@q3software.example" in text
+    suffix = {"en": "VAT", "fr": "TVA", "de": "MWST"}[language]  # the UID's VAT suffix
+    assert f"CHE-123.456.788 {suffix}" in text and "billing@q3software.example" in text
     assert "02.04.2026" in text and "02.05.2026" in text  # issued, due
     assert "01.03.2026 – 31.03.2026" in text  # period
     # net, VAT, rounding and total with the apostrophe, amounts and rate of a line

@@ -17,7 +17,7 @@ from billing.services import (
     record_usage,
     usage_reverse,
 )
-from tests.factories import ContactFactory, rental_customer
+from tests.factories import ContactFactory, RentalPeriodFactory, rental_customer
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +82,9 @@ def test_issued_invoices_resist_queryset_writes(creditor):
 
 def test_late_postings_and_removed_lines_come_with_the_next_run(creditor):
     customer = rental_customer(variant="profi", rent=Decimal("50.00"))
+    RentalPeriodFactory(  # the renewal: Support+ must lie in rental periods (R7)
+        licence=customer.licences.get(), start=date(2027, 1, 1), end=date(2027, 12, 31)
+    )
     subscribe_support_plus(
         customer, [ContactFactory(customer=customer)], start=date(2026, 3, 1), end=date(2027, 2, 28)
     )

@@ -29,7 +29,7 @@ from billing.services import (
 )
 from customers.services import half_fare_subscribe
 from tests.billing.conftest import IBAN, make_creditor
-from tests.factories import ContactFactory, CustomerFactory, rental_customer
+from tests.factories import ContactFactory, CustomerFactory, RentalPeriodFactory, rental_customer
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +169,12 @@ def test_half_fare_rate_for_support():
 
 def test_support_plus_fee_and_additional_persons():
     customer = rental_customer(variant="profi", rent=Decimal("900.00"))
+    # Support+ lies in rental periods and half-fare for its whole term (R7): the renewal.
+    RentalPeriodFactory(
+        licence=customer.licences.get(), start=date(2027, 1, 1), end=date(2027, 12, 31)
+    )
     half_fare_subscribe(customer=customer, start=date(2026, 1, 1), end=date(2026, 12, 31))
+    half_fare_subscribe(customer=customer, start=date(2027, 1, 1), end=date(2027, 12, 31))
     persons = [ContactFactory(customer=customer) for _ in range(3)]
     subscribe_support_plus(customer, persons, start=date(2026, 3, 10), end=date(2027, 3, 9))
     draft = draft_of(customer)
@@ -489,6 +494,9 @@ def test_cancelling_issues_a_credit_note_and_frees_the_usages(issued):
 
 def test_cancelled_support_plus_fee_can_be_invoiced_again(creditor):
     customer = rental_customer(variant="profi", rent=Decimal("900.00"))
+    RentalPeriodFactory(  # the renewal: Support+ must lie in rental periods (R7)
+        licence=customer.licences.get(), start=date(2027, 1, 1), end=date(2027, 12, 31)
+    )
     subscribe_support_plus(
         customer, [ContactFactory(customer=customer)], start=date(2026, 3, 1), end=date(2027, 2, 28)
     )

@@ -194,6 +194,14 @@ def test_credit_expiring_first_is_used_first():
         rent=Decimal("1200"),
     )
     anna = ContactFactory(customer=customer)
+    # The renewal, entered already: Support+ must lie in rental periods (R7). Its credit
+    # starts on 01.07.2026, after the work.
+    rental_period_create(
+        licence=customer.licences.get(),
+        start=date(2026, 7, 1),
+        end=date(2027, 6, 30),
+        annual_rent=Decimal("1200"),
+    )
     subscribe_support_plus(customer, [anna], start=date(2026, 1, 1), end=date(2026, 12, 31))
     usage = post(customer, 30, contact=anna)
     sources = list(

@@ -63,6 +63,7 @@ def _tariff_form(**overrides):
         "rate_programming": "200.00",
         "unit_minutes": "5",
         "credit_threshold": "100.00",
+        "backdating_days": "7",
         "support_plus_price": "565.00",
         "support_plus_additional_person_price": "115.00",
         "support_plus_extra_minutes": "120",
@@ -118,6 +119,7 @@ def test_add_form_starts_from_the_latest_tariff(client, admin_user):
         ({"vat_rate": "120"}, "less than or equal to 100"),
         ({"valid_from": "2024-01-01"}, "already exists"),
         ({"unit_minutes": "0"}, "greater than or equal to 1"),
+        ({"backdating_days": "32"}, "less than or equal to 31"),
     ],
 )
 def test_invalid_tariff_is_refused_and_nothing_saved(client, admin_user, overrides, message):

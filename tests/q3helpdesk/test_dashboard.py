@@ -205,9 +205,9 @@ def test_share_of_customers_with_credit_who_used_it(desk, now):
 def test_only_licence_credit_counts_for_the_credit_share(desk, now):
     from billing.models import CreditGrant
 
-    # F's Support+ year ends before its rental period: its credit is drawn first (R8).
+    # F's Support+ year ends before its rental year: its credit is drawn first (R8).
     f = rental_customer(
-        variant="premium", start=date(2025, 12, 1), number="20006", name="F Conseil"
+        variant="premium", start=date(2025, 11, 1), number="20006", name="F Conseil"
     )
     person = ContactFactory(customer=f)
     support_plus(f, [person], start=date(2025, 12, 1), end=date(2026, 11, 30))

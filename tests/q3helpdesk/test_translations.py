@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale"
-ENTRY = re.compile(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
+ENTRY = re.compile(
+    r'^(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE
+)
 
 
 def _unquote(block: str) -> str:
@@ -16,14 +18,15 @@ def _unquote(block: str) -> str:
     return "".join(parts).encode().decode("unicode_escape").encode("latin-1").decode()
 
 
-def _po_entries(language: str) -> list[tuple[str, str, bool]]:
+def _po_entries(language: str) -> list[tuple[str, str, bool, str | None]]:
     text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
     entries = []
     for chunk in text.split("\n\n"):
         match = ENTRY.search(chunk + "\n")
-        if match and _unquote(match.group(1)):
+        if match and _unquote(match.group(2)):
             fuzzy = "#, fuzzy" in chunk or re.search(r"#,.*fuzzy", chunk) is not None
-            entries.append((_unquote(match.group(1)), _unquote(match.group(2)), fuzzy))
+            context = _unquote(match.group(1)) if match.group(1) else None
+            entries.append((_unquote(match.group(2)), _unquote(match.group(3)), fuzzy, context))
     return entries
 
 
@@ -31,11 +34,15 @@ def _po_entries(language: str) -> list[tuple[str, str, bool]]:
 def test_every_message_is_translated_and_compiled(language):
     entries = _po_entries(language)
     assert len(entries) > 150
-    untranslated = [msgid for msgid, msgstr, fuzzy in entries if not msgstr or fuzzy]
+    untranslated = [msgid for msgid, msgstr, fuzzy, _ in entries if not msgstr or fuzzy]
     assert untranslated == []
     with open(LOCALE / language / "LC_MESSAGES" / "django.mo", "rb") as mo:
         catalogue = gettext.GNUTranslations(mo)
-    stale = [msgid for msgid, msgstr, _ in entries if catalogue.gettext(msgid) != msgstr]
+    stale = [
+        msgid
+        for msgid, msgstr, _, context in entries
+        if (catalogue.pgettext(context, msgid) if context else catalogue.gettext(msgid)) != msgstr
+    ]
     assert stale == [], "run `make messages` to compile the catalogues"
 
 
