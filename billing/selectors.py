@@ -290,6 +290,22 @@ def _require_day(on) -> None:
         raise ValidationError(_("The day must be a date."))
 
 
+def _buckets(grants) -> list[CreditBucket]:
+    """Buckets of grants annotated with ``used``."""
+    return [
+        CreditBucket(
+            grant_id=g.pk,
+            source=g.source,
+            label=g.get_source_display(),
+            granted=g.minutes,
+            used=g.used,
+            valid_from=g.valid_from,
+            valid_to=g.valid_to,
+        )
+        for g in grants
+    ]
+
+
 def credit_balance(*, customer, on: date) -> CreditBalance:
     """The credit buckets valid on ``on`` (R3, R7) as they stood at the end of that day
     (R14): granted, used by the work performed on or before ``on``, remaining; one query.
@@ -305,21 +321,7 @@ def credit_balance(*, customer, on: date) -> CreditBalance:
         .annotate(used=Coalesce(used, Value(0), output_field=IntegerField()))
         .order_by("valid_to", "source", "id")
     )
-    return CreditBalance(
-        on=on,
-        buckets=[
-            CreditBucket(
-                grant_id=g.pk,
-                source=g.source,
-                label=g.get_source_display(),
-                granted=g.minutes,
-                used=g.used,
-                valid_from=g.valid_from,
-                valid_to=g.valid_to,
-            )
-            for g in grants
-        ],
-    )
+    return CreditBalance(on=on, buckets=_buckets(grants))
 
 
 def credit_history(*, customer, before: date, limit: int = 6) -> list[CreditBucket]:
@@ -333,18 +335,7 @@ def credit_history(*, customer, before: date, limit: int = 6) -> list[CreditBuck
         .annotate(used=Coalesce(used, Value(0), output_field=IntegerField()))
         .order_by("-valid_to", "source", "-id")[:limit]
     )
-    return [
-        CreditBucket(
-            grant_id=g.pk,
-            source=g.source,
-            label=g.get_source_display(),
-            granted=g.minutes,
-            used=g.used,
-            valid_from=g.valid_from,
-            valid_to=g.valid_to,
-        )
-        for g in grants
-    ]
+    return _buckets(grants)
 
 
 @dataclass(frozen=True)

@@ -110,43 +110,80 @@ def _pair_grants(existing: list[CreditGrant], wanted: list[dict]):
     ]
 
 
-def _check_grant_keeps_its_draws(grant: CreditGrant, wanted: dict | None, period) -> None:
-    """Refuse a change that would take back credit already used (or move it elsewhere)."""
+def _check_grant_keeps_its_draws(grant: CreditGrant, wanted: dict | None, source) -> None:
+    """Refuse a change that would take back credit already used (or move it elsewhere).
+
+    ``source`` is the rental period or Support+ subscription being changed, with its new
+    values; ``wanted`` the grant it would give after the change (None: no grant).
+    """
     usage = UsageDraw.objects.filter(grant=grant).aggregate(
         used=Sum("minutes"), first=Min("usage__performed_on"), last=Max("usage__performed_on")
     )
     if not usage["used"]:
         return
+    span = f"{source.start:%d.%m.%Y}–{source.end:%d.%m.%Y}"
+    if isinstance(source, SupportPlusSubscription):
+        what = _("the Support+ subscription %(span)s") % {"span": span}
+    else:
+        what = _("the rental period %(span)s") % {"span": span}
     minutes = wanted["minutes"] if wanted else 0
     if wanted and wanted["customer_id"] != grant.customer_id:
         raise ValidationError(
-            _("Credit of this rental period is already used; it cannot move to another customer.")
+            _("Credit of %(what)s is already used; it cannot move to another customer.")
+            % {"what": what}
         )
     if minutes < usage["used"]:
         raise ValidationError(
             _(
-                "%(used)s minutes of the credit of the period %(period)s are already used;"
-                " after this change it would grant only %(minutes)s. Correct the usages"
-                " first (reverse them), or leave the period as it is."
+                "%(used)s minutes of the credit of %(what)s are already used; after this"
+                " change it would grant only %(minutes)s. Correct the usages first (reverse"
+                " them), or leave it as it is."
             )
-            % {"used": usage["used"], "period": period, "minutes": minutes}
+            % {"used": usage["used"], "what": what, "minutes": minutes}
         )
     if usage["first"] < wanted["valid_from"] or usage["last"] > wanted["valid_to"]:
         raise ValidationError(
             _(
-                "Credit of this rental period was used between %(first)s and %(last)s;"
-                " the period must still cover those days."
+                "The credit of %(what)s was used between %(first)s and %(last)s; it must"
+                " still cover those days."
             )
-            % {"first": f"{usage['first']:%d.%m.%Y}", "last": f"{usage['last']:%d.%m.%Y}"}
+            % {
+                "what": what,
+                "first": f"{usage['first']:%d.%m.%Y}",
+                "last": f"{usage['last']:%d.%m.%Y}",
+            }
         )
 
 
-def check_credit_change(*, period=None, licence=None, main_module_count=None) -> None:
-    """Refuse a change of a rental period or licence that would take back used credit.
+def _support_plus_grant_wanted(subscription: SupportPlusSubscription) -> dict | None:
+    """The extra credit of a Support+ subscription (R7), from the tariff at its start."""
+    tariff = _tariff_or_none(subscription.start)
+    if tariff is None:
+        return None
+    return {
+        "customer_id": subscription.customer_id,
+        "valid_from": subscription.start,
+        "valid_to": subscription.end,
+        "minutes": tariff.support_plus_extra_minutes,
+        "tariff": tariff,
+    }
 
-    Registered with ``customers.hooks``; the models' ``clean()`` and the admin call it
-    before saving. ``period`` and ``licence`` carry the new, unsaved values.
+
+def check_credit_change(
+    *, period=None, licence=None, main_module_count=None, support_plus=None
+) -> None:
+    """Refuse a change of a rental period, a licence or a Support+ subscription that would
+    take back used credit.
+
+    Registered with ``customers.hooks``; the models' ``clean()``, the customers services
+    and the admin call it before saving. The arguments carry the new, unsaved values.
     """
+    if support_plus is not None and support_plus.pk:
+        grant = CreditGrant.objects.filter(support_plus_id=support_plus.pk).first()
+        if grant is not None:
+            _check_grant_keeps_its_draws(
+                grant, _support_plus_grant_wanted(support_plus), support_plus
+            )
     changes = []
     if period is not None and period.pk:
         main = period.licence.modules.filter(is_main=True).count()
@@ -210,16 +247,7 @@ def grant_sync_for_licence(*, licence: Licence) -> None:
 @transaction.atomic
 def grant_sync_for_support_plus(*, subscription: SupportPlusSubscription) -> CreditGrant | None:
     """Create or update the extra credit of a Support+ subscription (R7)."""
-    tariff = _tariff_or_none(subscription.start)
-    wanted = None
-    if tariff is not None:
-        wanted = {
-            "customer_id": subscription.customer_id,
-            "valid_from": subscription.start,
-            "valid_to": subscription.end,
-            "minutes": tariff.support_plus_extra_minutes,
-            "tariff": tariff,
-        }
+    wanted = _support_plus_grant_wanted(subscription)
     existing = CreditGrant.objects.filter(support_plus=subscription).first()
     if existing is not None:
         _check_grant_keeps_its_draws(existing, wanted, subscription)

@@ -23,7 +23,12 @@ from .models import (
     SupportPlusSubscription,
     check_support_plus_kept,
 )
-from .services import support_plus_check, support_plus_subscribe
+from .services import (
+    support_plus_check,
+    support_plus_end,
+    support_plus_end_check,
+    support_plus_subscribe,
+)
 
 
 class ContactInline(admin.TabularInline):
@@ -233,6 +238,19 @@ class SupportPlusAddForm(forms.ModelForm):
         return cleaned
 
 
+class SupportPlusChangeForm(forms.ModelForm):
+    """A running subscription can only be ended earlier (R7: e.g. before its licence ends)."""
+
+    class Meta:
+        model = SupportPlusSubscription
+        fields = ["end"]
+
+    def clean_end(self):
+        end = self.cleaned_data["end"]
+        support_plus_end_check(subscription=self.instance, end=end)
+        return end
+
+
 class SupportPlusRegistrationInline(admin.TabularInline):
     model = SupportPlusRegistration
     extra = 0
@@ -246,7 +264,8 @@ class SupportPlusRegistrationInline(admin.TabularInline):
 
 @admin.register(SupportPlusSubscription)
 class SupportPlusSubscriptionAdmin(SimpleHistoryAdmin):
-    """Subscriptions are added through the R7 rules; afterwards they are read-only."""
+    """Subscriptions are added through the R7 rules; afterwards only their end can be
+    brought forward (``support_plus_end``)."""
 
     list_display = ["customer", "start", "end"]
     list_filter = ["start", "end"]
@@ -255,8 +274,7 @@ class SupportPlusSubscriptionAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["customer"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = SupportPlusAddForm
+        kwargs["form"] = SupportPlusAddForm if obj is None else SupportPlusChangeForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -265,13 +283,15 @@ class SupportPlusSubscriptionAdmin(SimpleHistoryAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        return ["customer", "start", "end"] if obj is not None else []
+        return ["customer", "start"] if obj is not None else []
 
     def get_inlines(self, request, obj):
         return [SupportPlusRegistrationInline] if obj is not None else []
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
+            if "end" in form.changed_data:
+                support_plus_end(subscription=obj, end=form.cleaned_data["end"])
             return
         created = support_plus_subscribe(
             customer=form.cleaned_data["customer"],

@@ -29,13 +29,21 @@ _credit_change_checks: list[Callable[..., None]] = []
 
 
 def register_credit_change_check(check: Callable[..., None]) -> None:
-    """``check(period=..., licence=..., main_module_count=...)`` raises ValidationError when
-    a change would take away support credit that has already been used."""
+    """``check(period=..., licence=..., main_module_count=..., support_plus=...)`` raises
+    ValidationError when a change would take away support credit that has been used."""
     if check not in _credit_change_checks:
         _credit_change_checks.append(check)
 
 
-def check_credit_change(*, period=None, licence=None, main_module_count=None) -> None:
-    """Ask the apps above whether this change of a period or licence is still possible."""
+def check_credit_change(
+    *, period=None, licence=None, main_module_count=None, support_plus=None
+) -> None:
+    """Ask the apps above whether this change of a period, a licence or a Support+
+    subscription (each with its new, unsaved values) is still possible."""
     for check in _credit_change_checks:
-        check(period=period, licence=licence, main_module_count=main_module_count)
+        check(
+            period=period,
+            licence=licence,
+            main_module_count=main_module_count,
+            support_plus=support_plus,
+        )

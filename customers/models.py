@@ -605,6 +605,23 @@ def check_support_plus_kept(
             )
             for subscription in subscriptions:
                 day = newly_uncovered(before, after, subscription.start, subscription.end)
+                if day is not None and licence is not None and licence.pk is not None:
+                    # The variant belongs to the licence, so to all of its periods, past ones
+                    # too: a downgrade is a new licence, not an edit of the old one.
+                    raise ValidationError(
+                        _(
+                            "The Support+ subscription %(subscription)s relies on this"
+                            " licence's variant on %(day)s. The variant applies to every"
+                            " rental period of the licence, past ones too: to move to a lower"
+                            " variant, end this licence's rental period (and the Support+"
+                            " subscription with it) and enter the new variant as a new"
+                            " licence from the next day."
+                        )
+                        % {
+                            "subscription": format_span(subscription.start, subscription.end),
+                            "day": f"{day:%d.%m.%Y}",
+                        }
+                    )
                 if day is not None:
                     raise ValidationError(
                         _(

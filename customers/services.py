@@ -16,7 +16,7 @@ from django.db.models import BigIntegerField, Max
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from .hooks import support_plus_capacity
+from .hooks import check_credit_change, support_plus_capacity
 from .locks import advisory_lock
 from .models import (
     Contact,
@@ -392,4 +392,50 @@ def support_plus_subscribe(
         SupportPlusRegistration.objects.create(
             subscription=subscription, contact=contact, position=position
         )
+    return subscription
+
+
+def support_plus_end_check(*, subscription: SupportPlusSubscription, end: date) -> None:
+    """Raise ``ValidationError`` unless the subscription may end on ``end`` instead (R7).
+
+    Only shortening: a longer term is a new subscription, taken under every R7 rule. The
+    extra credit must still cover the days it was used on. Writes nothing.
+    """
+    _require_saved(
+        subscription, SupportPlusSubscription, _("Choose an existing Support+ subscription.")
+    )
+    end = _require_date(end, _("The end"))
+    saved = SupportPlusSubscription.objects.get(pk=subscription.pk)
+    if end < saved.start:
+        raise ValidationError(_("The end date cannot be before the start date."))
+    if end > saved.end:
+        raise ValidationError(
+            _(
+                "A Support+ subscription can only be shortened (it ends on %(end)s); for a"
+                " longer term take a new subscription."
+            )
+            % {"end": f"{saved.end:%d.%m.%Y}"}
+        )
+    saved.end = end
+    check_credit_change(support_plus=saved)
+
+
+@transaction.atomic
+def support_plus_end(
+    *, subscription: SupportPlusSubscription, end: date
+) -> SupportPlusSubscription:
+    """End a Support+ subscription early, e.g. before the licence ends or is downgraded (R7).
+
+    Its extra credit ends with it (refused while work after ``end`` drew on it). A fee
+    already invoiced stays as invoiced; a refund is a cancellation of that invoice.
+    """
+    _require_saved(
+        subscription, SupportPlusSubscription, _("Choose an existing Support+ subscription.")
+    )
+    Customer.objects.select_for_update().get(pk=subscription.customer_id)
+    support_plus_end_check(subscription=subscription, end=end)
+    subscription = SupportPlusSubscription.objects.get(pk=subscription.pk)
+    subscription.end = end
+    subscription.full_clean()
+    subscription.save(update_fields=["end"])
     return subscription
