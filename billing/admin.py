@@ -143,6 +143,7 @@ class TariffAdmin(SimpleHistoryAdmin):
             },
         ),
         (_("Credit"), {"fields": ["unit_minutes", "credit_threshold", "backdating_days"]}),
+        (_("E-mail"), {"fields": ["reopen_days", "acknowledge_emails"]}),
         (
             _("Subscriptions"),
             {

@@ -69,6 +69,23 @@ class Tariff(models.Model):
             " its case to today."
         ),
     )
+    reopen_days = models.PositiveSmallIntegerField(
+        _("replies reopen a closed case for (days)"),
+        default=14,
+        validators=[MaxValueValidator(365)],
+        help_text=_(
+            "An e-mail reply to a case closed at most this many days ago reopens it; a later"
+            " reply opens a new case that follows the old one."
+        ),
+    )
+    acknowledge_emails = models.BooleanField(
+        _("acknowledge incoming e-mails"),
+        default=False,
+        help_text=_(
+            "Answer each new e-mail case automatically with its reference and the current"
+            " support credit."
+        ),
+    )
     credit_threshold = _chf(
         _("credit threshold (CHF annual rent)"),
         help_text=_("A rental period grants credit when its annual rent is at least this."),

@@ -102,8 +102,9 @@ def check_work_day(performed_on, *, not_before: date | None = None) -> None:
     if not_before is not None and performed_on < not_before:
         raise ValidationError(
             _(
-                "Work on this case can be dated from %(first)s, the day the case was received,"
-                " to today; %(day)s is before that."
+                "Work on this case can be dated from %(first)s to today (not before the day"
+                " the case was received, at most a few days back, never into an invoiced"
+                " month); %(day)s is before that."
             )
             % {"first": _fmt(not_before), "day": _fmt(performed_on)}
         )
@@ -183,20 +184,24 @@ def plan_usage(
     work_ref: str | None = None,
     contact: Contact | None = None,
     not_before: date | None = None,
+    repost: bool = False,
 ) -> Plan:
     """Decide, without writing, what ``minutes`` of ``activity`` would cost (R1–R9).
 
     ``not_before`` is the first day the work may be dated (R13: the day its case was
-    received); the desk passes it for every posting on a case.
+    received); the desk passes it for every posting on a case. ``repost`` is work the
+    ledger accepted already, posted again with another charging (a verified software
+    error marked or unmarked): R1 and the first-installation rule were checked when it was
+    first posted and are not asked again.
     """
     _check_input(customer, activity, minutes, performed_on, contact, not_before)
     status = support_status(customer=customer, on=performed_on)
-    if not status.eligible:
+    if not status.eligible and not repost:
         raise ValidationError(
             _("No support can be charged for %(customer)s on %(day)s. %(reason)s")
             % {"customer": customer.name, "day": _fmt(performed_on), "reason": status.reason}
         )
-    if activity == Activity.FIRST_INSTALL:
+    if activity == Activity.FIRST_INSTALL and not repost:
         _check_first_install(customer, performed_on)
     tariff = tariff_in_force(on=performed_on)
 

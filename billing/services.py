@@ -97,17 +97,51 @@ def _licence_grants_wanted(period: RentalPeriod, main_modules: int) -> list[dict
 
 
 def _pair_grants(existing: list[CreditGrant], wanted: list[dict]):
-    """Existing grants (by validity) against the wanted ones, year by year: (grant, wanted)
-    with ``None`` on either side where a year appears or disappears."""
-    existing = sorted(existing, key=lambda g: g.valid_from)
-    count = max(len(existing), len(wanted))
-    return [
-        (
-            existing[i] if i < len(existing) else None,
-            wanted[i] if i < len(wanted) else None,
+    """Existing grants against the wanted ones, year by year: (grant, wanted), with ``None``
+    on either side where a year appears or disappears.
+
+    A grant stays with the year that starts on its first day; else one that credit was
+    drawn from goes with the year holding its first draw; what is left pairs in order.
+    """
+    years = sorted(wanted, key=lambda w: w["valid_from"])
+    grants = sorted(existing, key=lambda g: g.valid_from)
+    pairs: dict[int, CreditGrant] = {}
+    free = list(grants)
+    for i, want in enumerate(years):
+        match = next((g for g in free if g.valid_from == want["valid_from"]), None)
+        if match is not None:
+            pairs[i] = match
+            free.remove(match)
+    first_draw = dict(
+        UsageDraw.objects.filter(grant__in=free)
+        .values("grant_id")
+        .annotate(first=Min("usage__performed_on"))
+        .values_list("grant_id", "first")
+    )
+    for grant in list(free):
+        day = first_draw.get(grant.pk)
+        if day is None:
+            continue
+        i = next(
+            (
+                i
+                for i, w in enumerate(years)
+                if i not in pairs and w["valid_from"] <= day <= w["valid_to"]
+            ),
+            None,
         )
-        for i in range(count)
-    ]
+        if i is not None:
+            pairs[i] = grant
+            free.remove(grant)
+    rest = iter(free)
+    for i in range(len(years)):
+        if i not in pairs:
+            grant = next(rest, None)
+            if grant is not None:
+                pairs[i] = grant
+    result = [(pairs.get(i), want) for i, want in enumerate(years)]
+    result += [(grant, None) for grant in rest]
+    return result
 
 
 def _check_grant_keeps_its_draws(grant: CreditGrant, wanted: dict | None, source) -> None:
@@ -213,17 +247,32 @@ def grant_sync_for_period(*, period: RentalPeriod) -> list[CreditGrant]:
     wanted = _licence_grants_wanted(period, main_modules)
     existing = list(CreditGrant.objects.filter(rental_period=period).select_for_update())
     pairs = _pair_grants(existing, wanted)
-    # Move later years first when the period moves forward, so that two grants of the
-    # period never share a first day on the way (one grant per rental year).
-    if any(g and w and w["valid_from"] > g.valid_from for g, w in pairs):
-        pairs.reverse()
-    kept = []
     for grant, want in pairs:
         if grant is not None:
             _check_grant_keeps_its_draws(grant, want, period)
-        if want is None:
+    # Grants whose year moves step aside first, so that two grants of the period never
+    # share a first day on the way (one grant per rental year).
+    moving = [g for g, w in pairs if g is not None and w and g.valid_from != w["valid_from"]]
+    for offset, grant in enumerate(moving):
+        aside = date(1900, 1, 1) + timedelta(days=offset)
+        CreditGrant.objects.filter(pk=grant.pk).update(valid_from=aside)
+        grant.valid_from = aside
+    kept = []
+    for grant, want in pairs:  # years that are gone first: they free their first days
+        if want is not None:
+            continue
+        if grant.draws.exists():
+            # Drawn and given back: the ledger still points at it; keep it, empty.
+            if grant.minutes:
+                grant.minutes = 0
+                grant.save(update_fields=["minutes", "updated_at"])
+            kept.append(grant)
+        else:
             grant.delete()
-        elif grant is None:
+    for grant, want in pairs:
+        if want is None:
+            continue
+        if grant is None:
             kept.append(
                 CreditGrant.objects.create(source=GrantSource.LICENCE, rental_period=period, **want)
             )
@@ -252,6 +301,10 @@ def grant_sync_for_support_plus(*, subscription: SupportPlusSubscription) -> Cre
     if existing is not None:
         _check_grant_keeps_its_draws(existing, wanted, subscription)
     if wanted is None:
+        if existing is not None and existing.draws.exists():
+            existing.minutes = 0  # drawn and given back: the ledger still points at it
+            existing.save(update_fields=["minutes", "updated_at"])
+            return existing
         if existing is not None:
             existing.delete()
         return None
@@ -349,12 +402,14 @@ def record_usage(
     label: str = "",
     performed_by=None,
     not_before: date | None = None,
+    repost: bool = False,
 ) -> Usage:
     """Post work to the ledger: charged minutes (R5) drawn from credit (R8), the rest billable.
 
     The customer's row is locked while posting, so two desks logging time at once can never
     spend the same credit minute twice. ``not_before`` is the first day the work may be
-    dated (R13: the day its case was received).
+    dated (R13: the day its case was received); ``repost`` is accepted work posted again
+    with another charging (see :func:`billing.selectors.plan_usage`).
     """
     work_ref = _check_work_ref(work_ref)
     if not isinstance(label, str) or len(label) > 200:
@@ -371,6 +426,7 @@ def record_usage(
         work_ref=work_ref,
         contact=contact,
         not_before=not_before,
+        repost=repost,
     )
     usage = Usage.objects.create(
         customer=customer,

@@ -30,6 +30,8 @@ def _licence_saved(sender, instance, created=False, raw=False, **kwargs):
 def _licence_modules_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
     if action not in {"post_add", "post_remove", "post_clear"}:
         return
+    if getattr(instance, "grant_sync_deferred", False):
+        return  # the admin sets the modules in steps and syncs once on the final set
     if reverse:  # module.licences.add(...): every licence touched
         for licence in Licence.objects.filter(pk__in=pk_set or []):
             services.grant_sync_for_licence(licence=licence)

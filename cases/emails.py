@@ -7,7 +7,9 @@ backend) once the transaction has committed; a failure is recorded and can be re
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from datetime import date, timedelta
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,11 +20,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from billing.selectors import credit_balance
+from billing.selectors import company, credit_balance
 from customers.models import Customer
 from customers.selectors import support_status
 
-from .models import Case, CaseKind, EmailStatus, SupportEmail
+from .mail_parse import reply_subject
+from .models import Case, CaseKind, EmailStatus, InboundEmail, SupportEmail
+
+logger = logging.getLogger(__name__)
 
 
 def credit_statement(*, customer: Customer, on: date, contact=None) -> str:
@@ -55,51 +60,148 @@ def subject_max_length(case: Case) -> int:
     return SupportEmail._meta.get_field("subject").max_length - len(_subject_prefix(case))
 
 
+def new_message_id() -> str:
+    """A Message-ID on the support address's domain, remembered so that replies thread."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "q3helpdesk.invalid"
+    return make_msgid(domain=domain)
+
+
+def _thread_headers(reply_to: InboundEmail | None) -> tuple[str, str]:
+    """In-Reply-To and References of an answer to ``reply_to`` (RFC 5322 §3.6.4)."""
+    if reply_to is None:
+        return "", ""
+    references = " ".join([*reply_to.references.split(), reply_to.message_id])
+    return reply_to.message_id[:255], references
+
+
+def _with_reference(case: Case, subject: str) -> str:
+    """The subject with the case reference once: "[C-12] Lohnlauf", and for an answer
+    "Re: [C-12] Lohnlauf" (one "Re:", whatever the customer's client wrote)."""
+    if subject.lower().startswith(("re:", "aw:", "antw:", "r:")):
+        return reply_subject(subject, case.reference)
+    return subject if f"[{case.reference}]" in subject else f"{_subject_prefix(case)}{subject}"
+
+
 @transaction.atomic
-def email_send(*, case: Case, subject: str, body: str, created_by=None) -> SupportEmail:
-    """Store a reply to the case's contact (or the customer) and have the worker send it."""
+def email_send(
+    *, case: Case, subject: str, body: str, created_by=None, reply_to: InboundEmail | None = None
+) -> SupportEmail:
+    """Store a reply to the case's contact (or the customer) and have the worker send it.
+
+    ``reply_to`` is the customer's message answered: the e-mail goes to its sender and
+    carries the thread headers, so that the customer's client shows one conversation.
+    """
     if not isinstance(case, Case) or case.pk is None:
         raise ValidationError(_("Choose an existing case."))
     if case.kind != CaseKind.CASE:
         raise ValidationError(_("Support e-mails are written on support cases, not on leads."))
+    if reply_to is not None and (
+        not isinstance(reply_to, InboundEmail) or reply_to.case_id != case.pk
+    ):
+        raise ValidationError(_("Answer a message of this case."))
     to = (case.contact.email if case.contact and case.contact.email else "") or case.customer.email
+    if reply_to is not None and reply_to.from_address:
+        to = reply_to.from_address
     if not to:
         raise ValidationError(
             _("Neither the contact nor the customer has an e-mail address; add one first.")
         )
     if not isinstance(subject, str) or not subject.strip():
         raise ValidationError(_("Give a subject."))
-    longest = subject_max_length(case)
-    if len(subject.strip()) > longest:
+    subject = _with_reference(case, subject.strip())
+    longest = SupportEmail._meta.get_field("subject").max_length
+    if len(subject) > longest:
         raise ValidationError(
             _(
                 "The subject has at most %(max)s characters: the case reference %(prefix)s is"
                 " put in front of it."
             )
-            % {"max": longest, "prefix": _subject_prefix(case).strip()}
+            % {"max": subject_max_length(case), "prefix": _subject_prefix(case).strip()}
         )
     if not isinstance(body, str) or not body.strip() or len(body) > 20_000:
         raise ValidationError(_("Write the text of the e-mail (at most 20'000 characters)."))
     statement = credit_statement(
         customer=case.customer, on=timezone.localdate(), contact=case.contact
     )
+    in_reply_to, references = _thread_headers(reply_to)
     email = SupportEmail.objects.create(
         case=case,
         to=to,
-        subject=f"{_subject_prefix(case)}{subject.strip()}",
+        subject=subject,
         body=f"{body.strip()}\n\n--\n{statement}\n",
         language=case.customer.language,
         created_by=created_by,
+        message_id=new_message_id(),
+        in_reply_to=in_reply_to,
+        references=references,
     )
     transaction.on_commit(lambda: deliver_support_email.enqueue(email.pk))
     return email
 
 
+def automatic_answer(*, inbound: InboundEmail, kind: str) -> SupportEmail:
+    """The desk's own answer to a new message (R15), in the customer's language, with the
+    thread headers: ``acknowledge`` (the reference and the credit, R10) or
+    ``rental_switch`` (support needs the current rental version; the Infoline's number).
+    The caller has checked that the message may be answered (never automatic mail, at
+    most one automatic answer per sender and day)."""
+    case = inbound.case
+    customer = case.customer
+    try:
+        phone = company().phone
+    except ValidationError:
+        phone = ""
+    with translation.override(customer.language):
+        greeting = _("Good day") + (f" {inbound.from_name}," if inbound.from_name else ",")
+        if kind == "acknowledge":
+            text = _(
+                "We have received your request; its reference is %(reference)s. Please keep"
+                " it in the subject of your replies. We will answer you as soon as possible."
+            ) % {"reference": case.reference}
+            statement = credit_statement(
+                customer=customer, on=timezone.localdate(), contact=inbound.contact
+            )
+            text = f"{text}\n\n--\n{statement}"
+        else:
+            text = _(
+                "Support is given for the current rental version of our software only."
+                " Please contact the Infoline to move to it, without obligation."
+            )
+            if phone:
+                text += " " + _("Infoline: %(phone)s") % {"phone": phone}
+        body = f"{greeting}\n\n{text}\n\n" + _("Your Q3 Software support") + "\n"
+        subject = reply_subject(inbound.subject or case.subject, case.reference)[:200]
+    in_reply_to, references = _thread_headers(inbound)
+    email = SupportEmail.objects.create(
+        case=case,
+        to=inbound.from_address,
+        subject=subject,
+        body=body,
+        language=customer.language,
+        message_id=new_message_id(),
+        in_reply_to=in_reply_to,
+        references=references,
+        automatic=True,
+    )
+    transaction.on_commit(lambda: deliver_support_email.enqueue(email.pk))
+    return email
+
+
+# A worker that died while handing an e-mail to the mail server leaves it "sending"; after
+# this long it may be retried (it may then arrive twice, which beats never).
+STALE_SENDING = timedelta(minutes=15)
+
+
 @transaction.atomic
 def email_retry(*, email: SupportEmail) -> SupportEmail:
-    """Send a failed e-mail again."""
+    """Send a failed e-mail again (or one whose sending was interrupted)."""
     email = SupportEmail.objects.select_for_update().get(pk=email.pk)
-    if email.status != EmailStatus.FAILED:
+    stale = (
+        email.status == EmailStatus.SENDING
+        and email.claimed_at is not None
+        and email.claimed_at < timezone.now() - STALE_SENDING
+    )
+    if email.status != EmailStatus.FAILED and not stale:
         raise ValidationError(_("Only a failed e-mail can be sent again."))
     email.status = EmailStatus.QUEUED
     email.save(update_fields=["status"])
@@ -109,22 +211,44 @@ def email_retry(*, email: SupportEmail) -> SupportEmail:
 
 @task()
 def deliver_support_email(email_id: int) -> str:
-    """Background: send one stored support e-mail through Django's e-mail backend."""
+    """Background: send one stored support e-mail through Django's e-mail backend.
+
+    Claim it (queued → sending) and commit, talk to the mail server with no transaction
+    open, then record the result: a slow or hanging server never holds a row lock.
+    """
     with transaction.atomic():
-        email = SupportEmail.objects.select_for_update().get(pk=email_id)
-        if email.status != EmailStatus.QUEUED:
-            return email.status  # sent meanwhile, or failed and not retried
-        email.attempts += 1
-        try:
-            EmailMessage(
-                subject=email.subject,
-                body=email.body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[email.to],
-            ).send()
-        except Exception as exc:
-            email.status, email.error = EmailStatus.FAILED, f"{type(exc).__name__}: {exc}"
-        else:
-            email.status, email.error, email.sent_at = EmailStatus.SENT, "", timezone.now()
-        email.save(update_fields=["status", "error", "sent_at", "attempts"])
-        return email.status
+        claimed = SupportEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
+            status=EmailStatus.SENDING, claimed_at=timezone.now()
+        )
+    email = SupportEmail.objects.get(pk=email_id)
+    if not claimed:
+        return email.status  # sent meanwhile, being sent, or failed and not retried
+    headers = {"Message-ID": email.message_id or new_message_id()}
+    if email.in_reply_to:
+        headers["In-Reply-To"] = email.in_reply_to
+    if email.references:
+        headers["References"] = email.references
+    if email.automatic:
+        headers["Auto-Submitted"] = "auto-replied"
+    try:
+        EmailMessage(
+            subject=email.subject,
+            body=email.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email.to],
+            headers=headers,
+        ).send()
+    except Exception as exc:
+        logger.warning("support e-mail %s to %s failed: %s", email.pk, email.to, exc)
+        status, error, sent_at = EmailStatus.FAILED, f"{type(exc).__name__}: {exc}", None
+    else:
+        status, error, sent_at = EmailStatus.SENT, "", timezone.now()
+    with transaction.atomic():
+        SupportEmail.objects.filter(pk=email.pk, status=EmailStatus.SENDING).update(
+            status=status,
+            error=error,
+            sent_at=sent_at,
+            attempts=email.attempts + 1,
+            message_id=headers["Message-ID"],
+        )
+    return status

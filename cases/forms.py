@@ -4,10 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Activity
 from customers.filters import DATE_INPUT
-from customers.models import Contact, Language
+from customers.models import Contact, Customer, Language
 
 from .emails import subject_max_length
-from .models import AttemptOutcome, CaseKind, CaseStatus, Channel
+from .models import AttemptOutcome, CaseKind, CaseStatus, Channel, InboundEmail
 
 
 class CustomerForm(forms.Form):
@@ -120,6 +120,11 @@ class EmailForm(forms.Form):
         help_text=_("The current support credit is added at the end."),
     )
 
+    # The customer's message answered: the reply goes to its sender with the thread headers.
+    reply_to = forms.ModelChoiceField(
+        queryset=InboundEmail.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         if case is not None:
@@ -127,3 +132,33 @@ class EmailForm(forms.Form):
             self.fields["subject"] = forms.CharField(
                 label=_("Subject"), max_length=subject_max_length(case)
             )
+            self.fields["reply_to"].queryset = case.inbound_emails.all()
+        self.fields["reply_to"].error_messages["invalid_choice"] = _(
+            "Answer a message of this case."
+        )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal note"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For the staff only: never e-mailed to the customer."),
+    )
+
+
+class InboxAssignForm(forms.Form):
+    customer = forms.CharField(
+        label=_("Customer number"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_customer(self):
+        number = self.cleaned_data["customer"].strip()
+        customer = Customer.objects.filter(number=number).first() if number.isdigit() else None
+        if customer is None:
+            raise forms.ValidationError(
+                _("No customer has the number %(number)s.") % {"number": number[:10]}
+            )
+        return customer

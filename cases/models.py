@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from billing.models import Activity
+from customers.models import Language
 
 
 class Channel(models.TextChoices):
@@ -89,6 +91,16 @@ class Case(models.Model):
     created_at = models.DateTimeField(_("opened"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # A reply to a case closed long ago opens a new case that follows the old one (R15).
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        verbose_name=_("follows"),
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -293,6 +305,7 @@ class CallbackAttempt(models.Model):
 
 class EmailStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 
@@ -322,12 +335,243 @@ class SupportEmail(models.Model):
     )
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("handed to the mail server"), null=True, blank=True)
+    # Threading (R15): the customer's client answers with In-Reply-To/References naming it.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    in_reply_to = models.CharField(_("in reply to"), max_length=255, blank=True)
+    references = models.TextField(_("references"), blank=True)
+    automatic = models.BooleanField(
+        _("automatic"),
+        default=False,
+        help_text=_("Sent by the desk on its own: an acknowledgement or an automatic answer."),
+    )
 
     class Meta:
         verbose_name = _("support e-mail")
         verbose_name_plural = _("support e-mails")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="email_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="email_status_idx"),
+            models.Index(fields=["message_id"], name="email_message_id_idx"),
+            models.Index(fields=["to", "automatic", "created_at"], name="email_automatic_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.reference} → {self.to}: {self.subject}"
+
+
+class InboundStatus(models.TextChoices):
+    FILED = "filed", _("On a case")
+    INBOX = "inbox", _("In the inbox")
+    UNREADABLE = "unreadable", _("Unreadable")
+
+
+def raw_message_path(message: InboundEmail, filename: str) -> str:
+    return f"mail/raw/{timezone.now():%Y/%m}/{filename}"
+
+
+def attachment_path(attachment: EmailAttachment, filename: str) -> str:
+    return f"mail/attachments/{timezone.now():%Y/%m}/{filename}"
+
+
+class InboundEmail(models.Model):
+    """A message received at the support address (R15), kept raw whatever became of it.
+
+    Filed on a case (or a rental-switch lead), waiting in the inbox for the desk to assign
+    (unknown sender), or unreadable (malformed: shown raw, never lost).
+    """
+
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=InboundStatus.choices)
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+        verbose_name=_("case"),
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+        verbose_name=_("customer"),
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+        verbose_name=_("contact"),
+    )
+    from_address = models.CharField(_("from"), max_length=254, blank=True)
+    from_name = models.CharField(_("sender"), max_length=140, blank=True)
+    to = models.CharField(_("to"), max_length=998, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("HTML (sanitised)"), blank=True)
+    in_reply_to = models.CharField(_("in reply to"), max_length=998, blank=True)
+    references = models.TextField(_("references"), blank=True)
+    automatic = models.BooleanField(
+        _("automatic"),
+        default=False,
+        help_text=_("An auto-reply, a bounce or list mail: never answered automatically."),
+    )
+    raw = models.FileField(_("raw message"), upload_to=raw_message_path)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
+
+    class Meta:
+        verbose_name = _("incoming e-mail")
+        verbose_name_plural = _("incoming e-mails")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="inbound_status_idx"),
+            models.Index(fields=["case", "received_at"], name="inbound_case_idx"),
+            models.Index(fields=["customer", "-received_at"], name="inbound_customer_idx"),
+            models.Index(fields=["from_address", "received_at"], name="inbound_sender_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="filed") | models.Q(case__isnull=False),
+                name="inbound_filed_has_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_address}: {self.subject}"
+
+
+class EmailAttachment(models.Model):
+    """A file that came with an incoming e-mail (or went with an outgoing one); served only
+    to the desk, as a download."""
+
+    inbound = models.ForeignKey(
+        InboundEmail,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("incoming e-mail"),
+    )
+    outgoing = models.ForeignKey(
+        SupportEmail,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("support e-mail"),
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=127)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(inbound__isnull=False, outgoing__isnull=True)
+                | models.Q(inbound__isnull=True, outgoing__isnull=False),
+                name="attachment_one_message",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class CaseNote(models.Model):
+    """An internal note on a case: for the staff only, never e-mailed."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="notes", verbose_name=_("case")
+    )
+    text = models.TextField(_("note"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="casenote_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference}: {self.text[:40]}"
+
+
+class CaseEventKind(models.TextChoices):
+    STATUS = "status", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    VERIFIED_BUG = "verified_bug", _("Verified software error")
+    FOLLOW_UP = "follow_up", _("Followed up by a new case")
+
+
+class CaseEvent(models.Model):
+    """Who changed what on a case and when: for the case's timeline."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=CaseEventKind.choices)
+    old = models.CharField(_("before"), max_length=200, blank=True)
+    new = models.CharField(_("after"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} {self.kind}"
+
+
+class CannedReply(models.Model):
+    """A reply text the desk inserts into an e-mail; ``{customer}``, ``{contact}`` and
+    ``{credit}`` are replaced when inserted."""
+
+    title = models.CharField(_("title"), max_length=80)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    body = models.TextField(_("text"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["language", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import phonenumbers
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from billing.models import Usage
@@ -17,7 +17,18 @@ from billing.selectors import CreditBalance, CreditBucket, credit_balance, credi
 from customers.models import Contact, Customer, search_key
 from customers.selectors import SupportStatus, support_status
 
-from .models import ACTIVE_STATUSES, Callback, CallbackStatus, Case
+from .models import (
+    ACTIVE_STATUSES,
+    Callback,
+    CallbackAttempt,
+    CallbackStatus,
+    Case,
+    CaseEventKind,
+    InboundEmail,
+    InboundStatus,
+    SupportEmail,
+    TimeEntry,
+)
 
 PHONE_CHARS = re.compile(r"^[+0-9 ()./-]+$")
 NUMBER = re.compile(r"^[1-9][0-9]{3,9}$")
@@ -123,6 +134,7 @@ class CustomerPage:
     recent_cases: list[Case]
     costs: dict[str, dict]
     open_callbacks: list[Callback]
+    emails: list[TimelineItem]
 
 
 def customer_page(*, customer: Customer, on: date, recent: int = 10) -> CustomerPage:
@@ -144,4 +156,92 @@ def customer_page(*, customer: Customer, on: date, recent: int = 10) -> Customer
             .select_related("case")
             .order_by("first_window_start")[:20]
         ),
+        emails=customer_emails(customer=customer, last=recent),
     )
+
+
+def customer_emails(*, customer: Customer, last: int = 10) -> list[TimelineItem]:
+    """The customer's last e-mails, incoming and outgoing, newest first (two queries)."""
+    incoming = InboundEmail.objects.filter(customer=customer).select_related("case")[:last]
+    outgoing = (
+        SupportEmail.objects.filter(case__customer=customer)
+        .select_related("case")
+        .order_by("-created_at", "-id")[:last]
+    )
+    items = [TimelineItem("inbound", email.received_at, email) for email in incoming]
+    items += [TimelineItem("outgoing", email.created_at, email) for email in outgoing]
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:last]
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+WAITING = (InboundStatus.INBOX, InboundStatus.UNREADABLE)
+
+
+def inbox_messages() -> QuerySet[InboundEmail]:
+    """Messages no case holds yet: unknown senders and unreadable messages, newest first."""
+    return (
+        InboundEmail.objects.filter(status__in=WAITING)
+        .annotate(attachment_count=Count("attachments"))
+        .order_by("-received_at", "-id")
+    )
+
+
+def inbox_waiting_count() -> int:
+    """How many messages wait in the inbox (the navigation's badge): one COUNT query."""
+    return InboundEmail.objects.filter(status__in=WAITING).count()
+
+
+# --- the case as one conversation ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One line of a case's timeline: what happened (``kind``), when, and the row itself.
+
+    Kinds: ``inbound`` (InboundEmail), ``outgoing`` (SupportEmail), ``note`` (CaseNote),
+    ``time`` (TimeEntry), ``callback`` (Callback), ``attempt`` (CallbackAttempt),
+    ``event`` (CaseEvent), ``follows`` and ``followed_by`` (Case).
+    """
+
+    kind: str
+    at: datetime
+    obj: object
+
+
+def case_timeline(case: Case, *, entries: list[TimeEntry] | None = None) -> list[TimelineItem]:
+    """Everything that happened on ``case``, oldest first, in a fixed number of queries.
+
+    ``entries`` are the case's time entries when the caller has them already (the case
+    page lists them in its time card), with ``created_by`` and ``removed_by`` selected.
+    """
+    items: list[TimelineItem] = []
+    for email in case.inbound_emails.prefetch_related("attachments"):
+        items.append(TimelineItem("inbound", email.received_at, email))
+    for email in case.emails.select_related("created_by").prefetch_related("attachments"):
+        items.append(TimelineItem("outgoing", email.created_at, email))
+    for note in case.notes.select_related("created_by"):
+        items.append(TimelineItem("note", note.created_at, note))
+    if entries is None:
+        entries = list(case.time_entries.select_related("created_by", "removed_by"))
+    for entry in entries:
+        items.append(TimelineItem("time", entry.created_at, entry))
+    callbacks = case.callbacks.select_related("created_by").prefetch_related(
+        Prefetch("attempts", queryset=CallbackAttempt.objects.select_related("by"))
+    )
+    for callback in callbacks:
+        items.append(TimelineItem("callback", callback.created_at, callback))
+        for attempt in callback.attempts.all():
+            items.append(TimelineItem("attempt", attempt.at, attempt))
+    # A follow-up is shown from the case it points to (a link), not from its event text.
+    for event in case.events.exclude(kind=CaseEventKind.FOLLOW_UP).select_related("by"):
+        items.append(TimelineItem("event", event.at, event))
+    if case.follows_id is not None:
+        items.append(TimelineItem("follows", case.created_at, case.follows))
+    for later in case.followed_by.only("pk", "subject", "created_at"):
+        items.append(TimelineItem("followed_by", later.created_at, later))
+    # The case's own start comes first at equal instants; then what happened on it.
+    order = {"follows": 0}
+    items.sort(key=lambda item: (item.at, order.get(item.kind, 1)))
+    return items

@@ -15,7 +15,17 @@ from billing.services import record_usage, usage_reverse
 from customers.models import Contact, Customer
 from customers.selectors import support_status
 
-from .models import ACTIVE_STATUSES, Case, CaseKind, CaseStatus, Channel, TimeEntry
+from .models import (
+    ACTIVE_STATUSES,
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseKind,
+    CaseNote,
+    CaseStatus,
+    Channel,
+    TimeEntry,
+)
 
 # Which status may follow which (a closed case stays closed; a resolved one may reopen).
 TRANSITIONS = {
@@ -65,6 +75,18 @@ def case_opening_check(*, customer: Customer, opened_on) -> date:
             % {"day": _fmt(invoiced), "next": _fmt(invoiced + timedelta(days=1))}
         )
     return opened_on
+
+
+def first_work_day(case: Case) -> date:
+    """R13: the earliest day work on ``case`` may be dated today: the day the case was
+    received, but never more than the tariff's days back (time is logged when it is done)
+    nor into a month already invoiced — so no entry ever reaches credit that has expired."""
+    today = timezone.localdate()
+    first = max(case.opened_on, today - timedelta(days=tariff_in_force(on=today).backdating_days))
+    invoiced = last_invoiced_day(customer=case.customer)
+    if invoiced is not None:
+        first = max(first, invoiced + timedelta(days=1))
+    return min(first, today)
 
 
 def _text(value, label: str, max_length: int, required: bool = False) -> str:
@@ -148,8 +170,25 @@ def case_create(
     )
 
 
+def _move(case: Case, status: str, by=None) -> None:
+    """Set the status with its instants and record who did it (the case's timeline)."""
+    old = case.get_status_display()
+    case.status = status
+    now = timezone.now()
+    if status == CaseStatus.RESOLVED:
+        case.resolved_at = now
+    elif status == CaseStatus.OPEN:
+        case.resolved_at = case.closed_at = None
+    if status == CaseStatus.CLOSED:
+        case.closed_at = now
+    case.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    CaseEvent.objects.create(
+        case=case, kind=CaseEventKind.STATUS, old=old, new=CaseStatus(status).label, by=by
+    )
+
+
 @transaction.atomic
-def case_set_status(*, case: Case, status: str) -> Case:
+def case_set_status(*, case: Case, status: str, by=None) -> Case:
     """Move a case along open → waiting for customer → resolved → closed."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if status not in CaseStatus.values:
@@ -161,24 +200,79 @@ def case_set_status(*, case: Case, status: str) -> Case:
             _("A case that is “%(current)s” cannot become “%(new)s”.")
             % {"current": case.get_status_display(), "new": CaseStatus(status).label}
         )
-    case.status = status
-    if status == CaseStatus.RESOLVED:
-        case.resolved_at = timezone.now()
-    elif status == CaseStatus.OPEN:
-        case.resolved_at = None
-    case.save(update_fields=["status", "resolved_at", "updated_at"])
+    _move(case, status, by)
     return case
 
 
 @transaction.atomic
-def case_assign(*, case: Case, assignee) -> Case:
+def case_reopen_by_reply(*, case: Case) -> Case:
+    """The customer wrote again on a resolved (or recently closed) case: it is open again
+    (R15). Nobody clicked: the timeline shows the change without a name."""
+    case = Case.objects.select_for_update().select_related("customer", "contact").get(pk=case.pk)
+    if case.status != CaseStatus.OPEN:
+        _move(case, CaseStatus.OPEN)  # also "waiting for customer": the customer answered
+    return case
+
+
+@transaction.atomic
+def case_follow_up(*, case: Case, subject: str) -> Case:
+    """A reply to a case closed long ago: a new case of the same kind, customer and
+    contact that follows the old one (R15); the old one stays closed."""
+    old = Case.objects.select_related("customer", "contact").get(pk=case.pk)
+    status = support_status(customer=old.customer, on=timezone.localdate())
+    kind = CaseKind.CASE if status.eligible else CaseKind.LEAD
+    subject = (subject or "").strip() or old.subject
+    new = case_create(
+        customer=old.customer,
+        contact=old.contact,
+        channel=Channel.EMAIL,
+        subject=subject if len(subject) <= 200 else subject[:199] + "…",
+        kind=kind,
+    )
+    new.follows = old
+    new.save(update_fields=["follows"])
+    CaseEvent.objects.create(case=old, kind=CaseEventKind.FOLLOW_UP, new=new.reference)
+    return new
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username())[:200] if user is not None else ""
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee, by=None) -> Case:
     """Give a case to a member of the desk (or to nobody with ``assignee=None``)."""
     if assignee is not None and not (assignee.is_active and assignee.has_perm("cases.change_case")):
         raise ValidationError(_("Cases can only be assigned to members of the desk."))
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update().select_related("assignee").get(pk=case.pk)
+    if case.assignee_id == (assignee.pk if assignee is not None else None):
+        return case
+    before = case.assignee
     case.assignee = assignee
     case.save(update_fields=["assignee", "updated_at"])
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEventKind.ASSIGNED,
+        old=_person(before),
+        new=_person(assignee),
+        by=by,
+    )
     return case
+
+
+def _lock_case(case) -> Case:
+    """Lock the case's customer, then the case: the order every write on a case's time takes
+    (billing locks the customer to post), so that two desks never deadlock and nobody posts
+    on a case read before another desk changed it."""
+    if not isinstance(case, Case) or case.pk is None:
+        raise ValidationError(_("Choose an existing case."))
+    customer_id = Case.objects.values_list("customer_id", flat=True).get(pk=case.pk)
+    Customer.objects.select_for_update().get(pk=customer_id)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("customer", "contact")
+        .get(pk=case.pk)
+    )
 
 
 def charged_as(case: Case, activity: str) -> str:
@@ -209,6 +303,7 @@ def _repost(case: Case, entries: list[TimeEntry], reason: str) -> None:
             contact=old.contact,
             label=old.label,
             performed_by=old.performed_by,
+            repost=True,
         )
         entry.save(update_fields=["usage"])
 
@@ -228,7 +323,7 @@ def _live_entries(case: Case):
 
 
 @transaction.atomic
-def case_mark_verified_bug(*, case: Case, bug_reference: str) -> Case:
+def case_mark_verified_bug(*, case: Case, bug_reference: str, by=None) -> Case:
     """Mark the case as a software error verified by Q3 (R9).
 
     Its support answers and data checks become free, also those logged before the marking
@@ -237,12 +332,16 @@ def case_mark_verified_bug(*, case: Case, bug_reference: str) -> Case:
     their rates; time already invoiced stays as invoiced.
     """
     bug_reference = _text(bug_reference, _("The bug reference"), 64, required=True)
-    case = Case.objects.select_for_update().select_related("customer").get(pk=case.pk)
+    case = _lock_case(case)
     if case.kind != CaseKind.CASE:
         raise ValidationError(_("A rental-switch lead has no software error to verify."))
+    before = case.bug_reference
     case.bug_reference = bug_reference
     case.verified_bug_at = case.verified_bug_at or timezone.now()
     case.save(update_fields=["bug_reference", "verified_bug_at", "updated_at"])
+    CaseEvent.objects.create(
+        case=case, kind=CaseEventKind.VERIFIED_BUG, old=before, new=bug_reference, by=by
+    )
     charged = [e for e in _live_entries(case) if e.usage.activity != Activity.VERIFIED_BUG]
     _repost(
         case,
@@ -253,15 +352,17 @@ def case_mark_verified_bug(*, case: Case, bug_reference: str) -> Case:
 
 
 @transaction.atomic
-def case_unmark_verified_bug(*, case: Case) -> Case:
+def case_unmark_verified_bug(*, case: Case, by=None) -> Case:
     """Take the verified-software-error mark back (a wrong click): the support answers and
     data checks made free by it are charged again as usual, through the ledger (R9)."""
-    case = Case.objects.select_for_update().select_related("customer").get(pk=case.pk)
+    case = _lock_case(case)
     if case.verified_bug_at is None:
         raise ValidationError(_("This case is not marked as a verified software error."))
+    before = case.bug_reference
     case.bug_reference = ""
     case.verified_bug_at = None
     case.save(update_fields=["bug_reference", "verified_bug_at", "updated_at"])
+    CaseEvent.objects.create(case=case, kind=CaseEventKind.VERIFIED_BUG, old=before, by=by)
     free = [e for e in _live_entries(case) if e.usage.activity == Activity.VERIFIED_BUG]
     _repost(case, free, _("Not a verified software error: charged again"))
     return case
@@ -282,7 +383,7 @@ def time_entry_add(
     The work is dated from the day the case was received to today (R13); on a verified
     software error support and data checks are free (R9).
     """
-    case = Case.objects.select_related("customer", "contact").get(pk=case.pk)
+    case = _lock_case(case)
     if case.kind != CaseKind.CASE:
         raise ValidationError(_("A rental-switch lead is never charged: no time can be logged."))
     if case.status not in ACTIVE_STATUSES:
@@ -297,7 +398,7 @@ def time_entry_add(
         contact=case.contact,
         label=case.subject[:200],
         performed_by=created_by,
-        not_before=case.opened_on,
+        not_before=first_work_day(case),
     )
     return TimeEntry.objects.create(
         case=case,
@@ -313,6 +414,9 @@ def time_entry_add(
 @transaction.atomic
 def time_entry_remove(*, entry: TimeEntry, removed_by=None, reason: str = "") -> TimeEntry:
     """Take a time entry back: billing posts the reversal (refused once invoiced)."""
+    if not isinstance(entry, TimeEntry) or entry.pk is None:
+        raise ValidationError(_("Choose an existing time entry."))
+    _lock_case(Case(pk=TimeEntry.objects.values_list("case_id", flat=True).get(pk=entry.pk)))
     entry = TimeEntry.objects.select_for_update().select_related("usage").get(pk=entry.pk)
     if entry.reversal_id is not None:
         raise ValidationError(_("This time entry has already been removed."))
@@ -320,3 +424,12 @@ def time_entry_remove(*, entry: TimeEntry, removed_by=None, reason: str = "") ->
     entry.removed_by = removed_by
     entry.save(update_fields=["reversal", "removed_by"])
     return entry
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, text: str, created_by=None) -> CaseNote:
+    """An internal note on the case: for the staff only, never e-mailed."""
+    if not isinstance(case, Case) or case.pk is None:
+        raise ValidationError(_("Choose an existing case."))
+    text = _text(text, _("The note"), 10_000, required=True)
+    return CaseNote.objects.create(case=case, text=text, created_by=created_by)

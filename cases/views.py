@@ -1,14 +1,18 @@
-"""The desk's pages: lookup, customers, cases with time entries (htmx)."""
+"""The desk's pages: lookup, customers, cases as conversations with time entries (htmx),
+the inbox of incoming e-mail, attachment downloads."""
 
 from __future__ import annotations
+
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,11 +31,25 @@ from .forms import (
     CaseForm,
     CustomerForm,
     EmailForm,
+    InboxAssignForm,
+    NoteForm,
     StatusForm,
     TimeEntryForm,
     VerifiedBugForm,
 )
-from .models import Callback, CallbackStatus, Case, CaseKind, SupportEmail, TimeEntry
+from .inbound import inbound_assign
+from .mail_parse import quote_text, reply_subject
+from .models import (
+    Callback,
+    CallbackStatus,
+    CannedReply,
+    Case,
+    CaseKind,
+    EmailAttachment,
+    InboundEmail,
+    SupportEmail,
+    TimeEntry,
+)
 from .tables import CallbackTable, CaseTable
 
 READ = "cases.view_case"
@@ -123,13 +141,16 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 def _case(pk: int) -> Case:
     return get_object_or_404(
-        Case.objects.select_related("customer", "contact", "assignee", "created_by"), pk=pk
+        Case.objects.select_related("customer", "contact", "assignee", "created_by", "follows"),
+        pk=pk,
     )
 
 
 def _time_context(request, case: Case, form: TimeEntryForm | None = None) -> dict:
     entries = list(
-        TimeEntry.objects.filter(case=case).select_related("usage", "reversal", "created_by")
+        TimeEntry.objects.filter(case=case).select_related(
+            "usage", "reversal", "created_by", "removed_by"
+        )
     )
     return {
         "case": case,
@@ -142,22 +163,65 @@ def _time_context(request, case: Case, form: TimeEntryForm | None = None) -> dic
     }
 
 
-@desk_read
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(pk)
+def _reply_form(case: Case, reply_to: InboundEmail | None) -> EmailForm:
+    """The e-mail form, prefilled to answer ``reply_to``: "Re: [C-n] …" and its text quoted."""
+    if reply_to is None:
+        return EmailForm(case=case)
+    with translation.override(case.customer.language):  # the quote's header speaks to them
+        quoted = quote_text(
+            reply_to.text,
+            author=reply_to.from_name or reply_to.from_address,
+            sent=reply_to.sent_at or reply_to.received_at,
+        )
+    return EmailForm(
+        case=case,
+        initial={
+            "subject": reply_subject(reply_to.subject or case.subject, case.reference),
+            "body": f"\n\n{quoted}",
+            "reply_to": reply_to.pk,
+        },
+    )
+
+
+def _replied(case: Case, value) -> InboundEmail | None:
+    """The message of ``case`` named by ``?reply_to=``; anything else answers nothing."""
+    if not str(value or "").isdigit():
+        return None
+    return case.inbound_emails.filter(pk=value).first()
+
+
+def _case_context(
+    request, case: Case, email_form: EmailForm | None = None, note_form: NoteForm | None = None
+) -> dict:
     context = _time_context(request, case)
+    can_write = context["can_work"] and case.kind == CaseKind.CASE
+    if email_form is None and can_write:
+        email_form = _reply_form(case, _replied(case, request.GET.get("reply_to")))
+    timeline = selectors.case_timeline(case, entries=context["entries"])
     context.update(
         {
             "status_form": StatusForm(initial={"status": case.status}),
             "bug_form": VerifiedBugForm(initial={"bug_reference": case.bug_reference}),
             "customer_status": support_status(customer=case.customer, on=timezone.localdate()),
-            "callbacks": list(case.callbacks.order_by("-created_at")[:20]),
+            "callbacks": [i.obj for i in reversed(timeline) if i.kind == "callback"][:20],
             "desk_users": list(desk_users()),
-            "emails": list(case.emails.order_by("-created_at")[:20]),
-            "email_form": EmailForm(case=case),
+            "timeline": timeline,
+            "email_form": email_form,
+            "note_form": note_form or NoteForm(),
+            "canned_replies": list(
+                CannedReply.objects.filter(active=True, language=case.customer.language)
+            )
+            if can_write
+            else [],
         }
     )
-    return render(request, "cases/case_detail.html", context)
+    return context
+
+
+@desk_read
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(pk)
+    return render(request, "cases/case_detail.html", _case_context(request, case))
 
 
 @desk_work
@@ -215,7 +279,7 @@ def time_entry_quote(request: HttpRequest, pk: int) -> HttpResponse:
                 on=form.cleaned_data["performed_on"],
                 contact=case.contact,
                 work_ref=case.reference,
-                not_before=case.opened_on,
+                not_before=services.first_work_day(case),
             )
         except ValidationError as exc:
             context["quote_error"] = " ".join(exc.messages)
@@ -230,7 +294,7 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError(_("Choose a status."))
-        services.case_set_status(case=case, status=form.cleaned_data["status"])
+        services.case_set_status(case=case, status=form.cleaned_data["status"], by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("case_detail", pk=case.pk)
@@ -249,7 +313,7 @@ def case_take(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Cases can only be assigned to members of the desk."))
             return redirect("case_detail", pk=case.pk)
     try:
-        services.case_assign(case=case, assignee=assignee)
+        services.case_assign(case=case, assignee=assignee, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("case_detail", pk=case.pk)
@@ -263,7 +327,9 @@ def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError(_("Give the reference of the verified software error."))
-        services.case_mark_verified_bug(case=case, bug_reference=form.cleaned_data["bug_reference"])
+        services.case_mark_verified_bug(
+            case=case, bug_reference=form.cleaned_data["bug_reference"], by=request.user
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("case_detail", pk=case.pk)
@@ -274,7 +340,7 @@ def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
 def case_verified_bug_undo(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
     try:
-        services.case_unmark_verified_bug(case=case)
+        services.case_unmark_verified_bug(case=case, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("case_detail", pk=case.pk)
@@ -388,17 +454,76 @@ def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_work
 @require_POST
 def email_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send an e-mail from the case; ``reply_to`` names the customer's message answered."""
     case = _case(pk)
     form = EmailForm(request.POST, case=case)
-    try:
-        if not form.is_valid():
-            raise ValidationError([m for ms in form.errors.values() for m in ms])
-        emails.email_send(case=case, created_by=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The e-mail is being sent."))
-    return redirect("case_detail", pk=case.pk)
+    if form.is_valid():
+        try:
+            emails.email_send(case=case, created_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The e-mail is being sent."))
+            return redirect("case_detail", pk=case.pk)
+    # What was typed stays: the page comes back with the form and its errors.
+    messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    return render(request, "cases/case_detail.html", _case_context(request, case, email_form=form))
+
+
+@desk_work
+def email_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """The e-mail form (htmx): blank, or answering the message ``?reply_to=``."""
+    case = _case(pk)
+    if case.kind != CaseKind.CASE:
+        raise Http404
+    reply_to = _replied(case, request.GET.get("reply_to"))
+    context = {
+        "case": case,
+        "email_form": _reply_form(case, reply_to),
+        "canned_replies": list(
+            CannedReply.objects.filter(active=True, language=case.customer.language)
+        ),
+    }
+    return render(request, "cases/case_detail.html#email-form", context)
+
+
+@desk_work
+def canned_reply_text(request: HttpRequest, pk: int, reply_pk: int) -> HttpResponse:
+    """A canned reply with its placeholders filled for this case, as plain text (inserted
+    into the e-mail being written by static/js/email_form.js)."""
+    case = _case(pk)
+    reply = get_object_or_404(CannedReply, pk=reply_pk, active=True)
+    contact = case.contact
+    credit = emails.credit_statement(
+        customer=case.customer, on=timezone.localdate(), contact=contact
+    )
+    text = (
+        reply.body.replace("{customer}", case.customer.name)
+        .replace("{contact}", contact.name if contact else "")
+        .replace("{credit}", credit)
+    )
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@desk_work
+@require_POST
+def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """An internal note on the case's timeline (never e-mailed)."""
+    case = _case(pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_note_add(
+                case=case, text=form.cleaned_data["text"], created_by=request.user
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            return redirect(reverse("case_detail", args=[case.pk]) + "#timeline-end")
+    messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    return render(request, "cases/case_detail.html", _case_context(request, case, note_form=form))
 
 
 @desk_work
@@ -410,3 +535,101 @@ def email_retry(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("case_detail", pk=email.case_id)
+
+
+# --- attachments and raw messages ---------------------------------------------------------
+
+UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def _download(stored, filename: str) -> FileResponse:
+    """A stored file as a download, never shown inline: the sender chose its type and name."""
+    try:
+        handle = stored.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=UNSAFE_FILENAME.sub("_", filename).strip(" .") or "attachment",
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@desk_read
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(EmailAttachment, pk=pk)
+    return _download(attachment.file, attachment.filename)
+
+
+@desk_read
+def inbound_raw(request: HttpRequest, pk: int) -> FileResponse:
+    """The message exactly as received (.eml), whatever became of it."""
+    email = get_object_or_404(InboundEmail, pk=pk)
+    return _download(email.raw, f"message-{email.pk}.eml")
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+@desk_read
+def inbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.inbox_messages(), 50).get_page(request.GET.get("page"))
+    return render(request, "cases/inbox.html", {"page_obj": page})
+
+
+def _inbox_context(request, email: InboundEmail, form: InboxAssignForm | None = None) -> dict:
+    q = request.GET.get("q", "")
+    return {
+        "email": email,
+        "attachments": list(email.attachments.all()),
+        "form": form or InboxAssignForm(),
+        "lookup_q": q,  # not "q": the navigation's lookup box would show it
+        "result": selectors.lookup(q=q) if q else None,
+        "can_work": request.user.has_perm(WORK),
+    }
+
+
+def _inbound(pk: int) -> InboundEmail:
+    return get_object_or_404(InboundEmail.objects.select_related("case", "customer"), pk=pk)
+
+
+@desk_read
+def inbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    email = _inbound(pk)
+    return render(request, "cases/inbox_detail.html", _inbox_context(request, email))
+
+
+@desk_work
+@require_POST
+def inbox_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a waiting message to a customer: it becomes a case, or a rental-switch lead."""
+    email = _inbound(pk)
+    form = InboxAssignForm(request.POST)
+    if form.is_valid():
+        try:
+            case = inbound_assign(
+                email=email, customer=form.cleaned_data["customer"], by=request.user
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            if case.kind == CaseKind.LEAD:
+                messages.warning(
+                    request,
+                    _(
+                        "No current rental licence: the message became the rental-switch"
+                        " lead %(case)s."
+                    )
+                    % {"case": case.reference},
+                )
+            else:
+                messages.success(
+                    request, _("The message is now case %(case)s.") % {"case": case.reference}
+                )
+            return redirect("case_detail", pk=case.pk)
+    return render(request, "cases/inbox_detail.html", _inbox_context(request, email, form))

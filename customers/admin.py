@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db.models.signals import m2m_changed
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -146,6 +147,27 @@ class LicenceForm(forms.ModelForm):
 @admin.register(Licence)
 class LicenceAdmin(SimpleHistoryAdmin):
     form = LicenceForm
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """``modules.set()`` removes, then adds: the credit is derived once, from the final
+        set of modules (checked by the form), not from the state in between (swapping
+        payroll for invoicing keeps "several main modules")."""
+        licence = form.instance
+        licence.grant_sync_deferred = True
+        try:
+            super().save_related(request, form, formsets, change)
+        finally:
+            licence.grant_sync_deferred = False
+        m2m_changed.send(
+            sender=Licence.modules.through,
+            instance=licence,
+            action="post_add",
+            reverse=False,
+            model=Module,
+            pk_set=set(),
+            using=licence._state.db,
+        )
+
     list_display = ["customer", "kind", "variant"]
     list_filter = ["kind", "variant", "modules"]
     search_fields = ["customer__number", "customer__name"]

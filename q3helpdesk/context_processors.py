@@ -2,16 +2,19 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from cases.callbacks import callbacks_due_count
+from cases.selectors import inbox_waiting_count
 
 from .roles import Role, user_roles
 
 
 def roles(request) -> dict:
     """Expose the user's roles to templates (navigation by role), and for the desk the
-    number of callbacks due now (one query, lazily: only if the page shows it)."""
+    number of callbacks due now and of e-mails waiting in the inbox (one query each,
+    lazily: only if the page shows it)."""
     mine = user_roles(request.user) if hasattr(request, "user") else frozenset()
     return {
         "callbacks_due": SimpleLazyObject(lambda: callbacks_due_count(timezone.now())),
+        "inbox_waiting": SimpleLazyObject(inbox_waiting_count),
         "user_roles": mine,
         "is_desk": bool(mine & {Role.INFOLINE, Role.SUPPORT}),
         "is_billing": Role.BILLING in mine,

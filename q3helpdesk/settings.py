@@ -166,7 +166,13 @@ vars().update(
     env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@q3software.example")
+# Incoming support e-mail: attachments of one message are kept up to this size (bytes);
+# the raw message is always kept whole.
+MAIL_MAX_ATTACHMENT_BYTES = env.int("MAIL_MAX_ATTACHMENT_BYTES", default=25 * 1024 * 1024)
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# The support mailbox `mail_fetch` reads (see cases/mail_fetch.py), e.g.
+# imaps://support%40q3software.ch:PASSWORD@mail.example.ch:993/INBOX?filed=Filed
+INBOUND_MAIL_URL = env.str("INBOUND_MAIL_URL", default="")
 
 # --- Background work (django-tasks, database backend: `manage.py db_worker`) ------------
 TASKS = {

@@ -8,21 +8,27 @@ from django.utils import translation
 
 from q3helpdesk.roles import Role
 from tests import factories
+from tests.support.imap import imap_server_reachable
 
 
 def pytest_collection_modifyitems(config, items):
     """Tests that need real row locks run where there are some: on PostgreSQL; browser tests
-    run where Chromium is installed (CI installs it).
+    run where Chromium is installed (CI installs it); IMAP tests where the test IMAP server
+    answers.
 
     Elsewhere they are deselected (not skipped) and the summary says how many.
     """
     on_postgresql = connection.vendor == "postgresql"
     has_chromium = shutil.which("chromium") is not None
+    # IMAP tests need the server of scripts/imap-test-server.sh (CI starts it).
+    wants_imap = any(item.get_closest_marker("imap") for item in items)
+    has_imap = wants_imap and imap_server_reachable()
     keep, drop = [], []
     for item in items:
         wrong_db = item.get_closest_marker("postgresql") and not on_postgresql
         no_browser = item.get_closest_marker("browser") and not has_chromium
-        (drop if wrong_db or no_browser else keep).append(item)
+        no_imap = item.get_closest_marker("imap") and not has_imap
+        (drop if wrong_db or no_browser or no_imap else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

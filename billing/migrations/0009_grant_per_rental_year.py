@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.models import Max
+from django.db.models import Max, Min
 
 from billing.rules import rental_years
 
@@ -11,34 +11,66 @@ from billing.rules import rental_years
 def split_multi_year_grants(apps, schema_editor):
     """One grant per rental year (R3) for the periods longer than a year.
 
-    The existing grant keeps the first year; each further year gets a grant with the same
-    minutes from the same tariff. A grant already drawn after its first year cannot be cut
-    (the ledger is append-only) and stays as it was.
+    The existing grant takes the rental year its draws fall in (the first year when it has
+    none); each other year gets a grant from the tariff in force at that year's start. A
+    grant drawn in more than one year cannot be cut (the ledger is append-only): it stays
+    as it was and is listed for an administrator.
     """
     CreditGrant = apps.get_model("billing", "CreditGrant")
     UsageDraw = apps.get_model("billing", "UsageDraw")
+    Tariff = apps.get_model("billing", "Tariff")
+    CreditAllowance = apps.get_model("billing", "CreditAllowance")
+
+    def year_grant(grant, period, first, last):
+        tariff = Tariff.objects.filter(valid_from__lte=first).order_by("-valid_from").first()
+        if tariff is None:
+            return None
+        if period.annual_rent < tariff.credit_threshold:
+            return None
+        licence = period.licence
+        several = licence.modules.filter(is_main=True).count() >= 2
+        cell = CreditAllowance.objects.filter(
+            tariff=tariff, variant=licence.variant, several_main_modules=several
+        ).first()
+        return CreditGrant(
+            customer_id=grant.customer_id,
+            source=grant.source,
+            rental_period_id=grant.rental_period_id,
+            valid_from=first,
+            valid_to=last,
+            minutes=cell.minutes if cell is not None else grant.minutes,
+            tariff_id=tariff.pk if cell is not None else grant.tariff_id,
+        )
+
     grants = CreditGrant.objects.filter(source="licence", rental_period__isnull=False)
-    for grant in grants.iterator():
+    for grant in grants.select_related("rental_period__licence").iterator():
         years = rental_years(grant.valid_from, grant.valid_to)
         if len(years) < 2:
             continue
-        last_draw = UsageDraw.objects.filter(grant=grant).aggregate(
-            last=Max("usage__performed_on")
-        )["last"]
-        if last_draw is not None and last_draw > years[0][1]:
-            continue
-        CreditGrant.objects.filter(pk=grant.pk).update(valid_to=years[0][1])
+        drawn = UsageDraw.objects.filter(grant=grant).aggregate(
+            first=Min("usage__performed_on"), last=Max("usage__performed_on")
+        )
+        own = 0
+        if drawn["first"] is not None:
+            spanned = [
+                i
+                for i, (first, last) in enumerate(years)
+                if first <= drawn["last"] and last >= drawn["first"]
+            ]
+            if len(spanned) != 1:
+                print(  # noqa: T201
+                    f"\n  credit grant {grant.pk} (customer {grant.customer_id}) was drawn in"
+                    " several rental years; left spanning its whole period"
+                )
+                continue
+            own = spanned[0]
+        CreditGrant.objects.filter(pk=grant.pk).update(
+            valid_from=years[own][0], valid_to=years[own][1]
+        )
         CreditGrant.objects.bulk_create(
-            CreditGrant(
-                customer_id=grant.customer_id,
-                source=grant.source,
-                rental_period_id=grant.rental_period_id,
-                valid_from=first,
-                valid_to=last,
-                minutes=grant.minutes,
-                tariff_id=grant.tariff_id,
-            )
-            for first, last in years[1:]
+            new
+            for i, (first, last) in enumerate(years)
+            if i != own and (new := year_grant(grant, grant.rental_period, first, last)) is not None
         )
 
 

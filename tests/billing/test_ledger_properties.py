@@ -9,9 +9,11 @@ exactly.
 """
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+import time_machine
 from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,6 +41,7 @@ from tests.factories import (
 )
 
 START = date(2026, 1, 1)
+ZURICH = ZoneInfo("Europe/Zurich")
 post_op = st.tuples(
     st.just("post"),
     # Few cases and activities, small and large minutes: postings share cases and interact
@@ -92,12 +95,12 @@ class LedgerProperties(TestCase):
                 _, activity, minutes, ref, offset, registered = op
                 case = cases[0] if ref == "C-1" else cases[1]
                 Case.objects.filter(pk=case.pk).update(contact=anna if registered else ben)
-                entry = time_entry_add(
-                    case=case,
-                    activity=activity,
-                    minutes=minutes,
-                    performed_on=START + timedelta(days=offset),
-                )
+                day = START + timedelta(days=offset)
+                # Time is logged on the day it is done (R13).
+                with time_machine.travel(datetime.combine(day, time(17), tzinfo=ZURICH)):
+                    entry = time_entry_add(
+                        case=case, activity=activity, minutes=minutes, performed_on=day
+                    )
                 self._check_nothing_billed_while_credit_remains(customer, entry.usage)
             elif op[0] == "reverse":
                 live = list(

@@ -143,3 +143,40 @@ def test_no_e_mail_on_a_lead():
     with pytest.raises(ValidationError, match="not on leads"):
         email_send(case=lead, subject="x", body="y")
     assert not SupportEmail.objects.exists()
+
+
+def test_the_mail_server_is_talked_to_outside_any_transaction(settings):
+    from tests.support.mail import TransactionRecordingBackend
+
+    settings.EMAIL_BACKEND = "tests.support.mail.TransactionRecordingBackend"
+    TransactionRecordingBackend.seen = []
+    customer = rental_customer(email="info@example.ch")
+    case = case_create(customer=customer, channel="phone", subject="Lohnlauf")
+    email = email_send(case=case, subject="Lohnlauf", body="Erledigt.")
+    run_worker()
+    assert TransactionRecordingBackend.seen == [
+        {"in_transaction": False, "subject": f"[{case.reference}] Lohnlauf"}
+    ]
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == ("sent", 1)
+
+
+def test_a_send_interrupted_by_a_dead_worker_can_be_retried_after_a_while():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    customer = rental_customer(email="info@example.ch")
+    case = case_create(customer=customer, channel="phone", subject="Lohnlauf")
+    email = email_send(case=case, subject="Lohnlauf", body="Erledigt.")
+    # The worker claimed it, then died before recording the result.
+    SupportEmail.objects.filter(pk=email.pk).update(status="sending", claimed_at=timezone.now())
+    with pytest.raises(ValidationError, match="Only a failed e-mail"):
+        email_retry(email=email)
+    SupportEmail.objects.filter(pk=email.pk).update(
+        claimed_at=timezone.now() - timedelta(minutes=16)
+    )
+    email_retry(email=email)
+    run_worker()
+    email.refresh_from_db()
+    assert email.status == "sent" and len(mail.outbox) == 1

@@ -114,8 +114,9 @@ def test_customer_page_query_budget(desk, django_assert_max_num_queries, rows):
         ContactFactory(customer=customer)
         case = open_case(customer)
         time_entry_add(case=case, activity="support", minutes=5 + n, performed_on=DAY)
-    # 18th: the upcoming tariff, if one is entered; 19th: the earlier credit of the customer
-    with django_assert_max_num_queries(19):
+    # 18th: the upcoming tariff, if one is entered; 19th: the earlier credit of the customer;
+    # 20th-21st: the recent e-mails (incoming, outgoing); 22nd: the inbox count in the nav
+    with django_assert_max_num_queries(22):
         assert desk.get("/customers/10001/").status_code == 200
 
 
@@ -290,7 +291,8 @@ def test_case_list_and_case_page_query_budget(desk, django_assert_max_num_querie
         time_entry_add(case=case, activity="support", minutes=3, performed_on=DAY)
     with django_assert_max_num_queries(10):
         assert desk.get("/cases/").status_code == 200
-    with django_assert_max_num_queries(15):
+    # the conversation (see tests/cases/test_timeline.py for the full count): 21
+    with django_assert_max_num_queries(21):
         assert desk.get(f"/cases/{case.pk}/").status_code == 200
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from billing.services import grants_sync_all
 from q3helpdesk import seeding
 from q3helpdesk.demo_activity import seed_activity
+from q3helpdesk.demo_mail import seed_mail
 
 ACTIVITY_COUNTS = [
     ("cases", "cases"),
@@ -64,6 +65,7 @@ class Command(BaseCommand):
         )
         for name, label in ACTIVITY_COUNTS:
             self.stdout.write(f"  {label:<28} {activity.get(name, 0)}")
+        self.stdout.write(f"Demo support e-mails filed: {seed_mail()}.")
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: demo):"))
         for username, role in users:
             self.stdout.write(f"  {username:<10} {role}")
