@@ -16,6 +16,18 @@ from billing.models import Activity
 from customers.models import Language
 
 
+def _staff(verbose_name) -> models.ForeignKey:
+    """A member of the desk who did something; kept as nobody when the user is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class Channel(models.TextChoices):
     PHONE = "phone", _("Phone (Infoline)")
     EMAIL = "email", _("E-mail")
@@ -75,14 +87,7 @@ class Case(models.Model):
         related_name="assigned_cases",
         verbose_name=_("assigned to"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("opened by"),
-    )
+    created_by = _staff(_("opened by"))
     bug_reference = models.CharField(_("bug reference"), max_length=64, blank=True)
     verified_bug_at = models.DateTimeField(_("software error verified"), null=True, blank=True)
     # The day the call or e-mail came in: today, or a few days back for a call recorded
@@ -152,23 +157,9 @@ class TimeEntry(models.Model):
     minutes = models.PositiveIntegerField(_("minutes"))
     performed_on = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("logged by"),
-    )
+    created_by = _staff(_("logged by"))
     created_at = models.DateTimeField(_("logged"), auto_now_add=True)
-    removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("removed by"),
-    )
+    removed_by = _staff(_("removed by"))
 
     class Meta:
         verbose_name = _("time entry")
@@ -230,14 +221,7 @@ class Callback(models.Model):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     first_attempt_at = models.DateTimeField(_("first attempt"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
+    created_by = _staff(_("requested by"))
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
 
     class Meta:
@@ -284,14 +268,7 @@ class CallbackAttempt(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=16, choices=AttemptOutcome.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    by = _staff(_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -325,14 +302,7 @@ class SupportEmail(models.Model):
     )
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("written by"),
-    )
+    created_by = _staff(_("written by"))
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("handed to the mail server"), null=True, blank=True)
@@ -425,14 +395,7 @@ class InboundEmail(models.Model):
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     note = models.CharField(_("note"), max_length=200, blank=True)
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("assigned by"),
-    )
+    assigned_by = _staff(_("assigned by"))
 
     class Meta:
         verbose_name = _("incoming e-mail")
@@ -503,14 +466,7 @@ class CaseNote(models.Model):
         Case, on_delete=models.PROTECT, related_name="notes", verbose_name=_("case")
     )
     text = models.TextField(_("note"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("written by"),
-    )
+    created_by = _staff(_("written by"))
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
 
     class Meta:
@@ -539,14 +495,7 @@ class CaseEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=CaseEventKind.choices)
     old = models.CharField(_("before"), max_length=200, blank=True)
     new = models.CharField(_("after"), max_length=200, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    by = _staff(_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
