@@ -144,6 +144,7 @@ class TariffAdmin(SimpleHistoryAdmin):
         ),
         (_("Credit"), {"fields": ["unit_minutes", "credit_threshold", "backdating_days"]}),
         (_("E-mail"), {"fields": ["reopen_days", "acknowledge_emails"]}),
+        (_("Callbacks"), {"fields": ["callback_expiry_days"]}),
         (
             _("Subscriptions"),
             {

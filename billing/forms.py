@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.filters import DATE_INPUT
 
+from .models import Invoice
+
 
 def last_month() -> tuple[date, date]:
     first_of_this = timezone.localdate().replace(day=1)
@@ -34,3 +36,30 @@ class InvoiceIssueForm(forms.Form):
 
 class InvoiceCancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the cancellation"), max_length=200)
+
+
+BULK_ISSUE_MAX = 100
+
+
+class InvoiceBulkIssueForm(forms.Form):
+    """The drafts checked on the invoice list and the date they are all issued with."""
+
+    invoices = forms.ModelMultipleChoiceField(
+        queryset=None,
+        error_messages={"required": _("Check the drafts to issue first.")},
+    )
+    issued_on = forms.DateField(label=_("Invoice date"), widget=DATE_INPUT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The oldest draft gets the lower number.
+        self.fields["invoices"].queryset = Invoice.objects.select_related("customer").order_by("pk")
+        self.fields["issued_on"].initial = timezone.localdate()
+
+    def clean_invoices(self):
+        invoices = self.cleaned_data["invoices"]
+        if len(invoices) > BULK_ISSUE_MAX:
+            raise forms.ValidationError(
+                _("At most %(max)d drafts can be issued at once.") % {"max": BULK_ISSUE_MAX}
+            )
+        return invoices

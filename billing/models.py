@@ -78,6 +78,15 @@ class Tariff(models.Model):
             " reply opens a new case that follows the old one."
         ),
     )
+    callback_expiry_days = models.PositiveSmallIntegerField(
+        _("unanswered callbacks leave the queue after (days)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_(
+            "A callback still open this many days after its last window leaves the queue"
+            " and the navigation count; it stays in the list of all callbacks as missed."
+        ),
+    )
     acknowledge_emails = models.BooleanField(
         _("acknowledge incoming e-mails"),
         default=False,

@@ -21,6 +21,9 @@ def invoice_status_label(status: str) -> str:
     return str(INVOICE_STATUS_LABELS.get(status, status))
 
 
+FIGURE = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+
+
 class AmountColumn(tables.TemplateColumn):
     """An amount in CHF in the Swiss format (1'234.50), through the desk's one helper;
     exports keep the plain number (1234.50) for spreadsheets."""
@@ -83,8 +86,8 @@ class UsageTable(BaseTable):
 
 class CreditGrantTable(BaseTable):
     customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__number",))
-    used = tables.Column(verbose_name=_("Used minutes"), orderable=True)
-    remaining = tables.Column(verbose_name=_("Remaining minutes"), orderable=True)
+    used = tables.Column(verbose_name=_("Used minutes"), orderable=True, attrs=FIGURE)
+    remaining = tables.Column(verbose_name=_("Remaining minutes"), orderable=True, attrs=FIGURE)
 
     class Meta(BaseTable.Meta):
         model = CreditGrant
@@ -98,7 +101,38 @@ class CreditGrantTable(BaseTable):
         return record.customer.number
 
 
+class DraftCheckColumn(tables.CheckBoxColumn):
+    """A check box on each draft (issue several at once); issued invoices have none. The
+    boxes belong to the list's "issue" form (``form="bulk-issue"``), which sits apart from
+    the table so that the filters form is not nested in it."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault(
+            "attrs",
+            {
+                "th__input": {
+                    "data-check-all": "invoices",
+                    "form": "bulk-issue",
+                    "aria-label": _("Check all drafts"),
+                    "class": "form-check-input",
+                },
+                "td__input": {
+                    "form": "bulk-issue",
+                    "class": "form-check-input",
+                    "aria-label": _("Check this draft"),
+                },
+            },
+        )
+        super().__init__(accessor="pk", exclude_from_export=True, verbose_name="", **kwargs)
+
+    def render(self, value, bound_column, record):
+        if record.status != InvoiceStatus.DRAFT:
+            return ""
+        return super().render(value, bound_column, record)
+
+
 class InvoiceTable(BaseTable):
+    invoices = DraftCheckColumn()
     number = tables.Column(
         verbose_name=_("Number"),
         linkify=("billing:invoice", {"pk": tables.A("pk")}),
@@ -127,6 +161,7 @@ class InvoiceTable(BaseTable):
             "vat",
             "total",
         ]
+        sequence = ("invoices", "...")
         order_by = ("-id",)
         row_attrs = {"data-status": lambda record: record.status}
         # Sorting is offered where an index serves it.

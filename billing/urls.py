@@ -9,6 +9,7 @@ urlpatterns = [
     path("invoices/", views.InvoiceListView.as_view(), name="invoices"),
     path("invoices/runs/", views.invoice_run_new, name="invoice_run_new"),
     path("invoices/runs/<int:pk>/", views.invoice_run_progress, name="invoice_run"),
+    path("invoices/issue/", views.invoice_issue_bulk, name="invoice_issue_bulk"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),

@@ -5,14 +5,17 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from customers.views import TableListView
 
 from . import selectors, services
 from .filters import CreditGrantFilter, InvoiceFilter, UsageFilter
-from .forms import InvoiceCancelForm, InvoiceIssueForm, InvoiceRunForm
+from .forms import InvoiceBulkIssueForm, InvoiceCancelForm, InvoiceIssueForm, InvoiceRunForm
 from .models import Invoice, InvoiceLine, InvoiceRun, InvoiceStatus
 from .tables import (
     INVOICE_STATUS_CHOICES,
@@ -88,12 +91,20 @@ class InvoiceListView(TableListView):
         filterset.filters["status"].extra["choices"] = INVOICE_STATUS_CHOICES
         return filterset
 
+    def get_table_kwargs(self):
+        # The drafts' check boxes (issue several at once) only for those who may issue.
+        if self.request.user.has_perm(WORK_INVOICES):
+            return {}
+        return {"exclude": ("invoices",)}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["totals"] = selectors.invoice_list_totals(self.object_list)
         context["runs"] = selectors.invoice_runs_recent()
         if self.request.user.has_perm("billing.add_invoicerun"):
             context["run_form"] = InvoiceRunForm()
+        if self.request.user.has_perm(WORK_INVOICES) and context["totals"]["drafts"]:
+            context["bulk_form"] = InvoiceBulkIssueForm()
         return context
 
 
@@ -117,7 +128,12 @@ def invoice_run_new(request: HttpRequest) -> HttpResponse:
 def invoice_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar of a run (htmx polls it until the run is finished)."""
     run = get_object_or_404(InvoiceRun, pk=pk)
-    return render(request, "billing/invoices.html#run", {"run": run})
+    response = render(request, "billing/invoices.html#run", {"run": run})
+    if run.finished and request.htmx:
+        # The run's drafts are in the list now: htmx reloads the page (once: a finished run
+        # is not polled).
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @_read
@@ -168,6 +184,52 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Invoice %(number)s is issued.") % {"number": invoice.number})
     return redirect("billing:invoice", pk=pk)
+
+
+def _draft_label(invoice: Invoice) -> str:
+    return (
+        f"{invoice.customer.number} {invoice.debtor_name or invoice.customer.name}"
+        f" ({invoice.period_start:%d.%m.%Y}–{invoice.period_end:%d.%m.%Y})"
+    )
+
+
+@_work
+@require_POST
+def invoice_issue_bulk(request: HttpRequest) -> HttpResponse:
+    """Issue the drafts checked on the list, each on its own (one refused draft does not
+    stop the others); the messages say what became of each."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("billing:invoices")
+    form = InvoiceBulkIssueForm(request.POST)
+    if not form.is_valid():
+        _error(request, _form_invalid(form))
+        return redirect(back)
+    issued = []
+    for draft in form.cleaned_data["invoices"]:
+        try:
+            invoice = services.invoice_issue(
+                invoice=draft, issued_on=form.cleaned_data["issued_on"], issued_by=request.user
+            )
+        except ValidationError as exc:
+            messages.error(
+                request,
+                _("Not issued: %(draft)s. %(reason)s")
+                % {"draft": _draft_label(draft), "reason": " ".join(exc.messages)},
+            )
+        else:
+            issued.append(invoice.number)
+    if issued:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d invoice issued: %(numbers)s.",
+                "%(count)d invoices issued: %(numbers)s.",
+                len(issued),
+            )
+            % {"count": len(issued), "numbers": ", ".join(issued)},
+        )
+    return redirect(back)
 
 
 @_work

@@ -10,13 +10,14 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Contact
 from customers.selectors import support_status
 
+from .filters import CallbackState, callback_expired_q, callback_state_q
 from .models import (
     AttemptOutcome,
     Callback,
@@ -25,7 +26,9 @@ from .models import (
     CallbackWindow,
     Case,
     CaseKind,
+    CaseNote,
 )
+from .search import case_search_refresh
 from .selectors import normalise_phone
 
 MAX_WINDOWS = 5
@@ -129,6 +132,68 @@ def callback_claim(*, callback: Callback, user) -> Callback:
 
 
 @transaction.atomic
+def callback_release(*, callback: Callback, user=None) -> Callback:
+    """Give a claimed callback back to the queue, so that a colleague can take it.
+
+    Anyone at the desk may release a claim, not only its holder: a colleague who went home
+    must not block the customer's call.
+    """
+    callback = _open(callback)
+    if callback.claimed_by_id is None:
+        raise ValidationError(_("Nobody has claimed this callback."))
+    callback.claimed_by, callback.claimed_at = None, None
+    callback.save(update_fields=["claimed_by", "claimed_at"])
+    return callback
+
+
+def _windows_text(callback: Callback) -> str:
+    return ", ".join(
+        f"{timezone.localtime(w.starts_at):%d.%m.%Y %H:%M}–{timezone.localtime(w.ends_at):%H:%M}"
+        for w in callback.windows.all()
+    )
+
+
+def _cancel(callback: Callback, reason: str, user) -> Callback:
+    callback.status, callback.closed_at = CallbackStatus.CANCELLED, timezone.now()
+    callback.cancel_reason, callback.cancelled_by = reason[:200], user
+    callback.save(update_fields=["status", "closed_at", "cancel_reason", "cancelled_by"])
+    # The reason goes on the case as an internal note: the case's timeline tells why.
+    CaseNote.objects.create(
+        case_id=callback.case_id,
+        text=_("Callback to %(phone)s (%(windows)s) cancelled: %(reason)s")
+        % {"phone": str(callback.phone), "windows": _windows_text(callback), "reason": reason},
+        created_by=user,
+    )
+    case_search_refresh(case=callback.case)  # the note is searchable like any other
+    return callback
+
+
+@transaction.atomic
+def callback_cancel(*, callback: Callback, reason: str, user=None) -> Callback:
+    """Cancel an open callback, saying why (the customer called again, reached otherwise…)."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError(_("Say why the callback is cancelled."))
+    if len(reason.strip()) > REASON_LENGTH:
+        raise ValidationError(
+            _("The reason has at most %(max)s characters.") % {"max": REASON_LENGTH}
+        )
+    return _cancel(_open(callback), reason.strip(), user)
+
+
+def callbacks_cancel_open(*, case: Case, reason: str, user=None) -> int:
+    """Cancel every open callback of ``case`` (it was resolved or closed): how many.
+
+    Called inside the transaction that changes the case's status.
+    """
+    open_ = case.callbacks.select_for_update().filter(status=CallbackStatus.OPEN)
+    cancelled = 0
+    for callback in open_.prefetch_related("windows"):
+        _cancel(callback, reason, user)
+        cancelled += 1
+    return cancelled
+
+
+@transaction.atomic
 def callback_attempt(*, callback: Callback, outcome: str, note: str = "", user=None) -> Callback:
     """Log a call attempt; "reached" closes the callback (the work continues in the case)."""
     if outcome not in AttemptOutcome.values:
@@ -159,11 +224,15 @@ def callback_attempt(*, callback: Callback, outcome: str, note: str = "", user=N
 
 
 def callbacks_open() -> QuerySet[Callback]:
-    """Open callbacks, Support+ first, then by their earliest window (R7, R11)."""
+    """Open callbacks, Support+ first, then by their earliest window (R7, R11), with their
+    windows and attempts (who tried, with what outcome and note)."""
     return (
         Callback.objects.filter(status=CallbackStatus.OPEN)
         .select_related("case__customer", "claimed_by")
-        .prefetch_related("windows")
+        .prefetch_related(
+            "windows",
+            Prefetch("attempts", queryset=CallbackAttempt.objects.select_related("by")),
+        )
         .order_by("-support_plus", "first_window_start", "id")
     )
 
@@ -174,12 +243,30 @@ def callbacks_waiting(now: datetime) -> QuerySet[Callback]:
 
 
 def callbacks_missed(now: datetime) -> QuerySet[Callback]:
-    """Open callbacks whose every window has passed without reaching the customer."""
-    return callbacks_open().filter(last_window_end__lt=now)
+    """Open callbacks whose every window has passed without reaching the customer, for the
+    tariff's ``callback_expiry_days`` (still to call late, or to cancel); later they have
+    left the queue (the state ``expired`` of the list of all callbacks)."""
+    return (
+        callbacks_open()
+        .filter(callback_state_q(CallbackState.MISSED, now))
+        .exclude(callback_expired_q(now))
+    )
+
+
+def callbacks_due_q(now: datetime) -> Q:
+    """Due now: open, a window has started (the first one), and not expired — waiting in a
+    running window, overdue, or missed in the last ``callback_expiry_days``."""
+    return Q(status=CallbackStatus.OPEN, first_window_start__lte=now) & ~callback_expired_q(now)
 
 
 def callbacks_due_count(now: datetime) -> int:
-    """Callbacks to make now: a window has started (missed ones included)."""
-    return Callback.objects.filter(
-        Q(status=CallbackStatus.OPEN) & Q(first_window_start__lte=now)
-    ).count()
+    """How many callbacks are due now (the navigation's badge): one COUNT query."""
+    return Callback.objects.filter(callbacks_due_q(now)).count()
+
+
+def callbacks_for(*, user, now: datetime) -> QuerySet[Callback]:
+    """The callbacks of ``user``'s work: open and not expired, claimed by them (whenever the
+    window), or claimed by nobody and due now. Support+ first, then by the first window."""
+    mine = Q(claimed_by=user) & ~callback_expired_q(now)
+    free = Q(claimed_by__isnull=True) & callbacks_due_q(now)
+    return callbacks_open().filter(mine | free)

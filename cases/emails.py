@@ -8,8 +8,8 @@ backend) once the transaction has committed; a failure is recorded and can be re
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
-from email.utils import make_msgid
+from datetime import date
+from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from customers.selectors import support_status
 
 from .mail_parse import reply_subject
 from .models import Case, CaseKind, EmailStatus, InboundEmail, SupportEmail
+from .search import case_search_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def subject_max_length(case: Case) -> int:
 
 def new_message_id() -> str:
     """A Message-ID on the support address's domain, remembered so that replies thread."""
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "q3helpdesk.invalid"
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "q3helpdesk.invalid"
     return make_msgid(domain=domain)
 
 
@@ -135,6 +136,7 @@ def email_send(
         in_reply_to=in_reply_to,
         references=references,
     )
+    case_search_refresh(case=case)
     transaction.on_commit(lambda: deliver_support_email.enqueue(email.pk))
     return email
 
@@ -158,10 +160,6 @@ def automatic_answer(*, inbound: InboundEmail, kind: str) -> SupportEmail:
                 "We have received your request; its reference is %(reference)s. Please keep"
                 " it in the subject of your replies. We will answer you as soon as possible."
             ) % {"reference": case.reference}
-            statement = credit_statement(
-                customer=customer, on=timezone.localdate(), contact=inbound.contact
-            )
-            text = f"{text}\n\n--\n{statement}"
         else:
             text = _(
                 "Support is given for the current rental version of our software only."
@@ -169,7 +167,12 @@ def automatic_answer(*, inbound: InboundEmail, kind: str) -> SupportEmail:
             )
             if phone:
                 text += " " + _("Infoline: %(phone)s") % {"phone": phone}
-        body = f"{greeting}\n\n{text}\n\n" + _("Your Q3 Software support") + "\n"
+        # R10: every support e-mail ends with the current credit (without a licence: none).
+        statement = credit_statement(
+            customer=customer, on=timezone.localdate(), contact=inbound.contact
+        )
+        signature = _("Your Q3 Software support")
+        body = f"{greeting}\n\n{text}\n\n{signature}\n\n--\n{statement}\n"
         subject = reply_subject(inbound.subject or case.subject, case.reference)[:200]
     in_reply_to, references = _thread_headers(inbound)
     email = SupportEmail.objects.create(
@@ -183,25 +186,16 @@ def automatic_answer(*, inbound: InboundEmail, kind: str) -> SupportEmail:
         references=references,
         automatic=True,
     )
+    case_search_refresh(case=case)
     transaction.on_commit(lambda: deliver_support_email.enqueue(email.pk))
     return email
-
-
-# A worker that died while handing an e-mail to the mail server leaves it "sending"; after
-# this long it may be retried (it may then arrive twice, which beats never).
-STALE_SENDING = timedelta(minutes=15)
 
 
 @transaction.atomic
 def email_retry(*, email: SupportEmail) -> SupportEmail:
     """Send a failed e-mail again (or one whose sending was interrupted)."""
     email = SupportEmail.objects.select_for_update().get(pk=email.pk)
-    stale = (
-        email.status == EmailStatus.SENDING
-        and email.claimed_at is not None
-        and email.claimed_at < timezone.now() - STALE_SENDING
-    )
-    if email.status != EmailStatus.FAILED and not stale:
+    if not email.retryable:
         raise ValidationError(_("Only a failed e-mail can be sent again."))
     email.status = EmailStatus.QUEUED
     email.save(update_fields=["status"])

@@ -4,21 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Activity
 from customers.filters import DATE_INPUT
-from customers.models import Contact, Customer, Language
+from customers.models import Contact, Customer
 
-from .emails import subject_max_length
 from .models import AttemptOutcome, CaseKind, CaseStatus, Channel, InboundEmail
-
-
-class CustomerForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=140)
-    street = forms.CharField(label=_("Street"), max_length=70, required=False)
-    house_number = forms.CharField(label=_("House number"), max_length=16, required=False)
-    postcode = forms.CharField(label=_("Postcode"), max_length=16, required=False)
-    city = forms.CharField(label=_("City"), max_length=35, required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
 
 
 class CaseForm(forms.Form):
@@ -98,9 +86,10 @@ CallbackWindowFormSet = forms.formset_factory(
 
 
 class AttemptForm(forms.Form):
+    # No outcome is preselected: the desk says what happened, a slip does not log "reached".
     outcome = forms.ChoiceField(
         label=_("Outcome"),
-        choices=AttemptOutcome.choices,
+        choices=[("", _("Outcome…")), *AttemptOutcome.choices],
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     note = forms.CharField(
@@ -108,6 +97,19 @@ class AttemptForm(forms.Form):
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+
+class CallbackCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control form-control-sm",
+                "placeholder": _("Why cancel? e.g. the customer called again"),
+            }
+        ),
     )
 
 
@@ -128,10 +130,8 @@ class EmailForm(forms.Form):
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         if case is not None:
-            # The subject is stored with "[C-n] " in front: what is left for the text.
-            self.fields["subject"] = forms.CharField(
-                label=_("Subject"), max_length=subject_max_length(case)
-            )
+            # The subject is stored with "[C-n] " once (a reply's prefilled subject has it
+            # already): email_send checks the length of the subject as it will be stored.
             self.fields["reply_to"].queryset = case.inbound_emails.all()
         self.fields["reply_to"].error_messages["invalid_choice"] = _(
             "Answer a message of this case."

@@ -12,8 +12,13 @@ automatically when it is automatic itself.
 from __future__ import annotations
 
 import hashlib
+import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import parseaddr
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +43,9 @@ from .models import (
     InboundStatus,
     SupportEmail,
 )
+from .search import case_search_refresh
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,17 +88,37 @@ def mail_file(*, raw: bytes) -> Filed:
         stored.generate_filename(None, f"{hashlib.sha256(raw).hexdigest()[:32]}.eml"),
         ContentFile(raw),
     )
+    written: list[str] = []
     try:
         with transaction.atomic():
-            email = _file(parsed, raw, message_id, name)
+            email = _file(parsed, raw, message_id, name, written)
     except IntegrityError:
         # Filed a moment ago by another fetch: theirs stands.
-        stored.storage.delete(name)
+        _delete_files([name, *written])
         return Filed(InboundEmail.objects.get(message_id=message_id), False)
+    except Exception:
+        # Whatever went wrong while filing it, the message is not lost and not retried for
+        # ever: it is kept raw as unreadable, for the desk to look at.
+        logger.exception("incoming message %s could not be filed; kept as unreadable", message_id)
+        _delete_files(written)
+        try:
+            with transaction.atomic():
+                email = _file(None, raw, message_id, name, [])
+        except IntegrityError:
+            _delete_files([name])
+            return Filed(InboundEmail.objects.get(message_id=message_id), False)
     return Filed(email, True)
 
 
-def _file(parsed: ParsedMessage | None, raw: bytes, message_id: str, name: str) -> InboundEmail:
+def _delete_files(names: list[str]) -> None:
+    storage = InboundEmail._meta.get_field("raw").storage
+    for name in names:
+        storage.delete(name)
+
+
+def _file(
+    parsed: ParsedMessage | None, raw: bytes, message_id: str, name: str, written: list[str]
+) -> InboundEmail:
     email = InboundEmail(message_id=message_id, raw=name, size=len(raw))
     if parsed is None:
         email.status = InboundStatus.UNREADABLE
@@ -110,6 +138,22 @@ def _file(parsed: ParsedMessage | None, raw: bytes, message_id: str, name: str) 
 
     answer = None
     case = _thread_case(parsed)
+    if case is not None and not _belongs_to(case, parsed):
+        # A stranger naming someone else's case (a guessed [C-n], a copied header): never
+        # onto that case, never its customer's credit — the inbox, with a note.
+        email.note = _fit(
+            _("Mentions case %(case)s, but the sender is not known for its customer.")
+            % {"case": case.reference},
+            "note",
+        )
+        case = None
+        customer, contact = None, None
+        email.customer = email.contact = None
+        email.status = InboundStatus.INBOX
+        email.automatic = parsed.automatic
+        email.save()
+        _store_attachments(email, parsed, written)
+        return email
     if case is not None:
         case = _case_for_reply(case, parsed)
         email.status, email.case, email.customer = InboundStatus.FILED, case, case.customer
@@ -123,7 +167,9 @@ def _file(parsed: ParsedMessage | None, raw: bytes, message_id: str, name: str) 
             email.case, answer = _open_for(customer, contact, email)
             email.status = InboundStatus.FILED
     email.save()
-    _store_attachments(email, parsed)
+    if email.case_id is not None:
+        case_search_refresh(case=email.case)
+    _store_attachments(email, parsed, written)
     if answer is not None:
         _answer(email, answer)
     return email
@@ -155,10 +201,31 @@ def _thread_case(parsed: ParsedMessage) -> Case | None:
     return None
 
 
+def _belongs_to(case: Case, parsed: ParsedMessage) -> bool:
+    """Whether the sender may write on ``case``: one of its customer's addresses (a
+    contact's or the customer's own), or an address already in the conversation. A reply
+    naming one of our own messages (random ids nobody can guess) is trusted too."""
+    ids = [*parsed.in_reply_to, *parsed.references]
+    if parsed.bounced_message_id:
+        ids.append(parsed.bounced_message_id)
+    if ids and SupportEmail.objects.filter(case=case, message_id__in=ids).exists():
+        return True
+    address = parsed.from_address
+    if not address:
+        return False
+    customer = case.customer
+    return (
+        customer.email.lower() == address
+        or customer.contacts.filter(email__iexact=address).exists()
+        or case.inbound_emails.filter(from_address__iexact=address).exists()
+        or case.emails.filter(to__iexact=address).exists()
+    )
+
+
 def _case_for_reply(case: Case, parsed: ParsedMessage) -> Case:
     """The case a reply lands on: a resolved case reopens, a case closed longer than the
     tariff's days gets a new case following it; automatic mail changes nothing."""
-    if parsed.automatic or case.status in (CaseStatus.OPEN, CaseStatus.WAITING):
+    if parsed.automatic or case.status == CaseStatus.OPEN:
         return case
     from .services import case_follow_up, case_reopen_by_reply
 
@@ -166,6 +233,15 @@ def _case_for_reply(case: Case, parsed: ParsedMessage) -> Case:
     if case.status == CaseStatus.CLOSED and (
         case.closed_at is None or case.closed_at < timezone.now() - timedelta(days=days)
     ):
+        # A follow-up opened by an earlier reply takes the next replies too.
+        follow_up = (
+            case.followed_by.filter(status__in=(CaseStatus.OPEN, CaseStatus.WAITING))
+            .select_related("customer", "contact")
+            .order_by("-pk")
+            .first()
+        )
+        if follow_up is not None:
+            return _case_for_reply(follow_up, parsed)
         return case_follow_up(case=case, subject=parsed.subject)
     return case_reopen_by_reply(case=case)
 
@@ -244,6 +320,7 @@ def inbound_assign(*, email: InboundEmail, customer: Customer, contact=None, by=
     email.case, answer = _open_for(customer, contact, email)
     email.status, email.assigned_by = InboundStatus.FILED, by
     email.save(update_fields=["customer", "contact", "case", "status", "assigned_by"])
+    case_search_refresh(case=email.case)
     if answer is not None and not email.automatic:
         _answer(email, answer)
     return email.case
@@ -252,9 +329,10 @@ def inbound_assign(*, email: InboundEmail, customer: Customer, contact=None, by=
 # --- attachments and automatic answers ---------------------------------------------------------
 
 
-def _store_attachments(email: InboundEmail, parsed: ParsedMessage) -> None:
+def _store_attachments(email: InboundEmail, parsed: ParsedMessage, written: list[str]) -> None:
     """Attachments as files, up to the size limit per message; the rest stays in the raw
-    message, and the message says so."""
+    message, and the message says so. Files are stored under generated names (the
+    sender's name is only shown): whatever the sender called a file, it can be stored."""
     room = settings.MAIL_MAX_ATTACHMENT_BYTES
     kept, left = [], []
     for attachment in parsed.attachments:
@@ -268,7 +346,12 @@ def _store_attachments(email: InboundEmail, parsed: ParsedMessage) -> None:
             content_type=attachment.content_type[:127],
             size=len(attachment.data),
         )
-        stored.file.save(attachment.filename[:100], ContentFile(attachment.data), save=False)
+        suffix = Path(attachment.filename).suffix.lower()
+        safe_suffix = suffix if suffix.isascii() and suffix[1:].isalnum() else ""
+        stored.file.save(
+            f"{uuid.uuid4().hex}{safe_suffix[:10]}", ContentFile(attachment.data), save=False
+        )
+        written.append(stored.file.name)
         kept.append(stored)
     EmailAttachment.objects.bulk_create(kept)
     if left:
@@ -280,9 +363,20 @@ def _store_attachments(email: InboundEmail, parsed: ParsedMessage) -> None:
         email.save(update_fields=["note"])
 
 
+def own_addresses() -> set[str]:
+    """The desk's own addresses: the sender of its e-mails and the mailbox it reads."""
+    own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
+    mailbox = getattr(settings, "INBOUND_MAIL_URL", "")
+    if mailbox:
+        user = unquote(urlsplit(mailbox).username or "")
+        if "@" in user:
+            own.add(user.lower())
+    return own - {""}
+
+
 def may_answer_automatically(address: str) -> bool:
     """At most one automatic answer per sender and day, never to ourselves (mail loops)."""
-    if not address or address.lower() == settings.DEFAULT_FROM_EMAIL.lower():
+    if not address or address.lower() in own_addresses():
         return False
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     return not SupportEmail.objects.filter(

@@ -6,7 +6,11 @@ reference as ``work_ref``; removing an entry posts the reversal, the entry stays
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +47,14 @@ class CaseStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (CaseStatus.OPEN, CaseStatus.WAITING)
+# Handled first: a Support+ case while it is open or waiting (a closed one is history).
+URGENT = models.Case(
+    models.When(
+        models.Q(support_plus=True) & models.Q(status__in=ACTIVE_STATUSES), then=models.Value(1)
+    ),
+    default=models.Value(0),
+    output_field=models.IntegerField(),
+)
 
 
 class CaseKind(models.TextChoices):
@@ -120,6 +132,13 @@ class Case(models.Model):
             models.Index(fields=["created_at"], name="case_created_idx"),
             models.Index(fields=["kind", "created_at"], name="case_kind_created_idx"),
             models.Index(fields=["resolved_at"], name="case_resolved_idx"),
+            # The case list: the desk's working view, and every case urgent first.
+            models.Index(
+                fields=["-support_plus", "-created_at"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="case_active_idx",
+            ),
+            models.Index(URGENT.desc(), models.F("created_at").desc(), name="case_urgent_idx"),
         ]
 
     def __str__(self) -> str:
@@ -221,6 +240,8 @@ class Callback(models.Model):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     first_attempt_at = models.DateTimeField(_("first attempt"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    cancel_reason = models.CharField(_("why cancelled"), max_length=200, blank=True)
+    cancelled_by = _staff(_("cancelled by"))
     created_by = _staff(_("requested by"))
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
 
@@ -328,6 +349,23 @@ class SupportEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} → {self.to}: {self.subject}"
+
+    # A worker that died while sending (or whose task was lost before it ran) leaves the
+    # e-mail "sending" or "queued"; after this long it may be sent again (it may then
+    # arrive twice, which beats never).
+    STALE_AFTER = timedelta(minutes=15)
+
+    @property
+    def retryable(self) -> bool:
+        """Failed, or stuck in the worker for longer than :attr:`STALE_AFTER`."""
+        if self.status == EmailStatus.FAILED:
+            return True
+        since = self.claimed_at if self.status == EmailStatus.SENDING else self.created_at
+        return (
+            self.status in (EmailStatus.SENDING, EmailStatus.QUEUED)
+            and since is not None
+            and since < timezone.now() - self.STALE_AFTER
+        )
 
 
 class InboundStatus(models.TextChoices):
@@ -477,6 +515,31 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference}: {self.text[:40]}"
+
+
+class CaseSearch(models.Model):
+    """The texts of a case in one row, for the text search of the case list.
+
+    Written by ``cases.search.case_search_refresh`` wherever a case's texts are written;
+    the search reads one GIN-indexed row per case instead of five tables. ``vector`` is
+    PostgreSQL's weighted document in the customer's language (null on SQLite).
+    """
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, related_name="search_texts"
+    )
+    config = models.CharField(max_length=16)
+    subject = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    notes = models.TextField(blank=True)  # internal notes and time-entry notes
+    emails = models.TextField(blank=True)  # subjects and texts, incoming and outgoing
+    vector = SearchVectorField(null=True)
+
+    class Meta:
+        indexes = [GinIndex(fields=["vector"], name="casesearch_vector_idx")]
+
+    def __str__(self) -> str:
+        return f"C-{self.case_id}"
 
 
 class CaseEventKind(models.TextChoices):

@@ -15,6 +15,7 @@ from billing.services import record_usage, usage_reverse
 from customers.models import Contact, Customer
 from customers.selectors import support_status
 
+from .callbacks import callbacks_cancel_open
 from .models import (
     ACTIVE_STATUSES,
     Case,
@@ -26,6 +27,7 @@ from .models import (
     Channel,
     TimeEntry,
 )
+from .search import case_search_refresh
 
 # Which status may follow which (a closed case stays closed; a resolved one may reopen).
 TRANSITIONS = {
@@ -156,7 +158,7 @@ def case_create(
         raise ValidationError(
             _("The Support+ direct line is for the registered persons of a Support+ subscription.")
         )
-    return Case.objects.create(
+    case = Case.objects.create(
         customer=customer,
         contact=contact,
         kind=kind,
@@ -168,6 +170,8 @@ def case_create(
         created_by=created_by,
         assignee=assignee,
     )
+    case_search_refresh(case=case)
+    return case
 
 
 def _move(case: Case, status: str, by=None) -> None:
@@ -182,6 +186,9 @@ def _move(case: Case, status: str, by=None) -> None:
     if status == CaseStatus.CLOSED:
         case.closed_at = now
     case.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):  # nobody calls back a done case
+        reason = _("case resolved") if status == CaseStatus.RESOLVED else _("case closed")
+        callbacks_cancel_open(case=case, reason=reason, user=by)
     CaseEvent.objects.create(
         case=case, kind=CaseEventKind.STATUS, old=old, new=CaseStatus(status).label, by=by
     )
@@ -208,7 +215,11 @@ def case_set_status(*, case: Case, status: str, by=None) -> Case:
 def case_reopen_by_reply(*, case: Case) -> Case:
     """The customer wrote again on a resolved (or recently closed) case: it is open again
     (R15). Nobody clicked: the timeline shows the change without a name."""
-    case = Case.objects.select_for_update().select_related("customer", "contact").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("customer", "contact")
+        .get(pk=case.pk)
+    )
     if case.status != CaseStatus.OPEN:
         _move(case, CaseStatus.OPEN)  # also "waiting for customer": the customer answered
     return case
@@ -244,7 +255,7 @@ def case_assign(*, case: Case, assignee, by=None) -> Case:
     """Give a case to a member of the desk (or to nobody with ``assignee=None``)."""
     if assignee is not None and not (assignee.is_active and assignee.has_perm("cases.change_case")):
         raise ValidationError(_("Cases can only be assigned to members of the desk."))
-    case = Case.objects.select_for_update().select_related("assignee").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=case.pk)
     if case.assignee_id == (assignee.pk if assignee is not None else None):
         return case
     before = case.assignee
@@ -400,7 +411,7 @@ def time_entry_add(
         performed_by=created_by,
         not_before=first_work_day(case),
     )
-    return TimeEntry.objects.create(
+    entry = TimeEntry.objects.create(
         case=case,
         usage=usage,
         activity=activity,
@@ -409,6 +420,9 @@ def time_entry_add(
         note=note,
         created_by=created_by,
     )
+    if note:
+        case_search_refresh(case=case)
+    return entry
 
 
 @transaction.atomic
@@ -432,4 +446,6 @@ def case_note_add(*, case: Case, text: str, created_by=None) -> CaseNote:
     if not isinstance(case, Case) or case.pk is None:
         raise ValidationError(_("Choose an existing case."))
     text = _text(text, _("The note"), 10_000, required=True)
-    return CaseNote.objects.create(case=case, text=text, created_by=created_by)
+    note = CaseNote.objects.create(case=case, text=text, created_by=created_by)
+    case_search_refresh(case=case)
+    return note

@@ -38,6 +38,8 @@ urlpatterns = [
     path("callbacks/all/", views.CallbackListView.as_view(), name="callback_list"),
     path("callbacks/<int:pk>/claim/", views.callback_claim, name="callback_claim"),
     path("callbacks/<int:pk>/attempt/", views.callback_attempt, name="callback_attempt"),
+    path("callbacks/<int:pk>/cancel/", views.callback_cancel, name="callback_cancel"),
+    path("callbacks/<int:pk>/release/", views.callback_release, name="callback_release"),
     path(
         "cases/<int:pk>/entries/<int:entry_pk>/remove/",
         views.time_entry_remove,

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,19 +18,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.selectors import quote, work_summary
+from customers.forms import CustomerForm
 from customers.models import Customer
-from customers.selectors import support_status
-from customers.services import customer_create
+from customers.selectors import customer_lookup, possible_duplicates, support_status
+from customers.services import customer_create_with_contact
 from customers.views import TableListView
 
 from . import callbacks, emails, selectors, services
 from .filters import CallbackFilter, CaseFilter, desk_users
 from .forms import (
     AttemptForm,
+    CallbackCancelForm,
     CallbackForm,
     CallbackWindowFormSet,
     CaseForm,
-    CustomerForm,
     EmailForm,
     InboxAssignForm,
     NoteForm,
@@ -41,10 +43,12 @@ from .inbound import inbound_assign
 from .mail_parse import quote_text, reply_subject
 from .models import (
     Callback,
+    CallbackAttempt,
     CallbackStatus,
     CannedReply,
     Case,
     CaseKind,
+    CaseStatus,
     EmailAttachment,
     InboundEmail,
     SupportEmail,
@@ -77,9 +81,12 @@ def lookup(request: HttpRequest) -> HttpResponse:
     """One box for phone, e-mail, customer number or name; ``?phone=`` for the telephone."""
     phone_call = "phone" in request.GET
     q = request.GET.get("phone" if phone_call else "q", "")
-    result = selectors.lookup(q=q)
-    if result.single is not None:
-        return redirect("customer_detail", number=result.single.number)
+    result = customer_lookup(q=q)
+    hit = result.single_hit
+    if hit is not None:
+        url = reverse("customer_detail", args=[hit.customer.number])
+        # Found through a contact: the customer page (and its new case) names the caller.
+        return redirect(f"{url}?contact={hit.contact.pk}" if hit.contact else url)
     return render(
         request, "cases/lookup.html", {"result": result, "phone_call": phone_call, "q": q}
     )
@@ -89,24 +96,49 @@ def lookup(request: HttpRequest) -> HttpResponse:
 def customer_detail(request: HttpRequest, number: str) -> HttpResponse:
     customer = get_object_or_404(Customer, number=number)
     page = selectors.customer_page(customer=customer, on=timezone.localdate())
-    return render(request, "cases/customer_detail.html", {"page": page, "customer": customer})
+    wanted = request.GET.get("contact", "")
+    caller = next((c for c in page.contacts if str(c.pk) == wanted), None)
+    return render(
+        request,
+        "cases/customer_detail.html",
+        {"page": page, "customer": customer, "caller": caller},
+    )
 
 
 @desk_work
 def customer_new(request: HttpRequest) -> HttpResponse:
-    initial = {"phone": request.GET.get("phone", ""), "language": "fr"}
+    caller = request.GET.get("phone", "")
+    initial = {
+        "phone": caller,
+        "contact_phone": caller,
+        "contact_email": request.GET.get("email", ""),
+        "language": "fr",
+    }
     form = CustomerForm(request.POST or None, initial=initial)
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        try:
-            customer = customer_create(**form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
+        data = form.cleaned_data
+        duplicates = possible_duplicates(
+            name=data["name"],
+            postcode=data["postcode"],
+            emails=[data["email"], data["contact_email"]],
+            phones=[data["phone"], data["contact_phone"]],
+        )
+        if duplicates and not data["confirm_duplicate"]:
+            form.add_error(None, _("This customer may already exist: check the list below."))
         else:
-            messages.success(
-                request, _("Customer %(number)s created.") % {"number": customer.number}
-            )
-            return redirect("customer_detail", number=customer.number)
-    return render(request, "cases/customer_form.html", {"form": form})
+            try:
+                customer = customer_create_with_contact(
+                    contact=form.contact_data(), **form.customer_data()
+                )
+            except ValidationError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Customer %(number)s created.") % {"number": customer.number}
+                )
+                return redirect("customer_detail", number=customer.number)
+    return render(request, "cases/customer_form.html", {"form": form, "duplicates": duplicates})
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -117,7 +149,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
     customer = get_object_or_404(Customer, number=request.GET.get("customer", ""))
     status = support_status(customer=customer, on=timezone.localdate())
     kind = CaseKind.CASE if status.eligible else CaseKind.LEAD
-    form = CaseForm(request.POST or None, customer=customer, initial={"kind": kind})
+    caller = request.GET.get("contact", "")  # the contact the lookup found the caller by
+    initial = {
+        "kind": kind,
+        "contact": int(caller) if caller.isascii() and caller.isdigit() else None,
+    }
+    form = CaseForm(request.POST or None, customer=customer, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_create(
@@ -185,9 +222,16 @@ def _reply_form(case: Case, reply_to: InboundEmail | None) -> EmailForm:
 
 def _replied(case: Case, value) -> InboundEmail | None:
     """The message of ``case`` named by ``?reply_to=``; anything else answers nothing."""
-    if not str(value or "").isdigit():
+    value = str(value or "")
+    if not (value.isascii() and value.isdigit()):  # "²" is a digit too
         return None
-    return case.inbound_emails.filter(pk=value).first()
+    return case.inbound_emails.filter(pk=int(value)).first()
+
+
+def _with_windows(callbacks: list[Callback]) -> list[Callback]:
+    """The case card lists each window of a callback: one query for all of them."""
+    prefetch_related_objects(callbacks, "windows")
+    return callbacks
 
 
 def _case_context(
@@ -203,7 +247,9 @@ def _case_context(
             "status_form": StatusForm(initial={"status": case.status}),
             "bug_form": VerifiedBugForm(initial={"bug_reference": case.bug_reference}),
             "customer_status": support_status(customer=case.customer, on=timezone.localdate()),
-            "callbacks": [i.obj for i in reversed(timeline) if i.kind == "callback"][:20],
+            "callbacks": _with_windows(
+                [i.obj for i in reversed(timeline) if i.kind == "callback"][:20]
+            ),
             "desk_users": list(desk_users()),
             "timeline": timeline,
             "email_form": email_form,
@@ -236,9 +282,11 @@ def time_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
             _form_error(form, exc)
         else:
             form = None  # a fresh form for the next entry
-    if not request.htmx:
+    if not request.htmx:  # htmx shows the new row in place; a full page says it in words
         if form is not None and form.errors:
             messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        elif form is None:
+            messages.success(request, _("Time logged."))
         return redirect("case_detail", pk=case.pk)
     return render(
         request, "cases/case_detail.html#time-entries", _time_context(request, case, form)
@@ -258,6 +306,8 @@ def time_entry_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespo
     if not request.htmx:
         if error:
             messages.error(request, error)
+        else:
+            messages.success(request, _("Time entry removed; it is reversed in the ledger."))
         return redirect("case_detail", pk=case.pk)
     context = _time_context(request, case)
     context["remove_error"] = error
@@ -270,7 +320,16 @@ def time_entry_quote(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
     form = TimeEntryForm(request.GET)
     context = {"case": case}
-    if form.is_valid():
+    if not form.is_valid():
+        # Why there is no price (a day in the future, minutes out of range…); nothing while
+        # the minutes are not typed yet.
+        if str(request.GET.get("minutes", "")).strip():
+            context["quote_error"] = " ".join(
+                f"{form.fields[name].label}: {m}"
+                for name in ("minutes", "performed_on")
+                for m in form.errors.get(name, [])
+            )
+    else:
         try:
             context["quote"] = quote(
                 customer=case.customer,
@@ -297,6 +356,12 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
         services.case_set_status(case=case, status=form.cleaned_data["status"], by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Status changed to “%(status)s”.")
+            % {"status": CaseStatus(form.cleaned_data["status"]).label},
+        )
     return redirect("case_detail", pk=case.pk)
 
 
@@ -308,7 +373,11 @@ def case_take(request: HttpRequest, pk: int) -> HttpResponse:
     assignee = request.user
     if request.POST.get("assignee"):
         chosen = request.POST["assignee"]
-        assignee = desk_users().filter(pk=chosen).first() if chosen.isdigit() else None
+        assignee = (
+            desk_users().filter(pk=int(chosen)).first()
+            if chosen.isascii() and chosen.isdigit()
+            else None
+        )
         if assignee is None:
             messages.error(request, _("Cases can only be assigned to members of the desk."))
             return redirect("case_detail", pk=case.pk)
@@ -316,6 +385,12 @@ def case_take(request: HttpRequest, pk: int) -> HttpResponse:
         services.case_assign(case=case, assignee=assignee, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Case assigned to %(name)s.")
+            % {"name": assignee.get_full_name() or assignee.get_username()},
+        )
     return redirect("case_detail", pk=case.pk)
 
 
@@ -332,6 +407,15 @@ def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Marked as verified software error %(ref)s: its support answers and data "
+                "checks are free."
+            )
+            % {"ref": form.cleaned_data["bug_reference"]},
+        )
     return redirect("case_detail", pk=case.pk)
 
 
@@ -343,6 +427,10 @@ def case_verified_bug_undo(request: HttpRequest, pk: int) -> HttpResponse:
         services.case_unmark_verified_bug(case=case, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The verified-software-error mark is taken back; the case is charged again.")
+        )
     return redirect("case_detail", pk=case.pk)
 
 
@@ -370,7 +458,9 @@ class CallbackListView(TableListView):
     export_name = "callbacks"
 
     def get_queryset(self):
-        return Callback.objects.select_related("case__customer", "claimed_by")
+        return Callback.objects.select_related("case__customer", "claimed_by").prefetch_related(
+            "windows", Prefetch("attempts", queryset=CallbackAttempt.objects.select_related("by"))
+        )
 
 
 @desk_work
@@ -412,9 +502,57 @@ def callback_queue(request: HttpRequest) -> HttpResponse:
                 request.GET.get("missed_page")
             ),
             "attempt_form": AttemptForm(),
+            "cancel_form": CallbackCancelForm(),
             "can_work": request.user.has_perm(WORK),
         },
     )
+
+
+def _back(request: HttpRequest, callback: Callback) -> HttpResponse:
+    """Back to the page the action came from: the case, the home page or the queue."""
+    back = request.POST.get("back")
+    if back == "case":
+        return redirect("case_detail", pk=callback.case_id)
+    if back == "home":
+        return redirect("home")
+    return redirect("callback_queue")
+
+
+@desk_work
+@require_POST
+def callback_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    callback = get_object_or_404(Callback, pk=pk)
+    form = CallbackCancelForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Say why the callback is cancelled."))
+        callbacks.callback_cancel(callback=callback, user=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Callback of %(case)s cancelled; the reason is noted on the case.")
+            % {"case": callback.case.reference},
+        )
+    return _back(request, callback)
+
+
+@desk_work
+@require_POST
+def callback_release(request: HttpRequest, pk: int) -> HttpResponse:
+    callback = get_object_or_404(Callback, pk=pk)
+    try:
+        callbacks.callback_release(callback=callback, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Callback of %(case)s released: a colleague can claim it.")
+            % {"case": callback.case.reference},
+        )
+    return _back(request, callback)
 
 
 @desk_work
@@ -425,7 +563,9 @@ def callback_claim(request: HttpRequest, pk: int) -> HttpResponse:
         callbacks.callback_claim(callback=callback, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect("callback_queue")
+    else:
+        messages.success(request, _("Callback claimed: it is yours to call."))
+    return _back(request, callback)
 
 
 @desk_work
@@ -441,11 +581,12 @@ def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("callback_queue")
+        return _back(request, callback)
     if callback.status == CallbackStatus.DONE:
         messages.success(request, _("Customer reached: continue in the case."))
         return redirect("case_detail", pk=callback.case_id)
-    return redirect("callback_queue")
+    messages.success(request, _("Attempt recorded with its note."))
+    return _back(request, callback)
 
 
 # --- support e-mails ------------------------------------------------------------------------
@@ -521,6 +662,7 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _form_error(form, exc)
         else:
+            messages.success(request, _("Note added."))
             return redirect(reverse("case_detail", args=[case.pk]) + "#timeline-end")
     messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
     return render(request, "cases/case_detail.html", _case_context(request, case, note_form=form))
@@ -534,6 +676,8 @@ def email_retry(request: HttpRequest, pk: int) -> HttpResponse:
         emails.email_retry(email=email)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The e-mail is queued to be sent again."))
     return redirect("case_detail", pk=email.case_id)
 
 
@@ -560,13 +704,13 @@ def _download(stored, filename: str) -> FileResponse:
     return response
 
 
-@desk_read
+@desk_work  # the desk's own mail: Infoline and Support only
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(EmailAttachment, pk=pk)
     return _download(attachment.file, attachment.filename)
 
 
-@desk_read
+@desk_work  # the desk's own mail: Infoline and Support only
 def inbound_raw(request: HttpRequest, pk: int) -> FileResponse:
     """The message exactly as received (.eml), whatever became of it."""
     email = get_object_or_404(InboundEmail, pk=pk)
@@ -576,7 +720,7 @@ def inbound_raw(request: HttpRequest, pk: int) -> FileResponse:
 # --- the inbox ------------------------------------------------------------------------------
 
 
-@desk_read
+@desk_work  # the desk's own mail: Infoline and Support only
 def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.inbox_messages(), 50).get_page(request.GET.get("page"))
     return render(request, "cases/inbox.html", {"page_obj": page})
@@ -589,7 +733,7 @@ def _inbox_context(request, email: InboundEmail, form: InboxAssignForm | None = 
         "attachments": list(email.attachments.all()),
         "form": form or InboxAssignForm(),
         "lookup_q": q,  # not "q": the navigation's lookup box would show it
-        "result": selectors.lookup(q=q) if q else None,
+        "result": customer_lookup(q=q) if q else None,
         "can_work": request.user.has_perm(WORK),
     }
 
@@ -598,7 +742,7 @@ def _inbound(pk: int) -> InboundEmail:
     return get_object_or_404(InboundEmail.objects.select_related("case", "customer"), pk=pk)
 
 
-@desk_read
+@desk_work  # the desk's own mail: Infoline and Support only
 def inbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     email = _inbound(pk)
     return render(request, "cases/inbox_detail.html", _inbox_context(request, email))

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
@@ -28,10 +29,23 @@ def search_key(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+# German written without umlauts: "ae", "oe", "ue" stand for "ä", "ö", "ü".
+_UMLAUT_SPELLING = re.compile(r"(?<=[aou])e")
+
+
+def fold_key(text: str) -> str:
+    """Text as the lookup compares German spellings: the search key with "ae", "oe", "ue"
+    read as "a", "o", "u" (and "ß" as "ss"), so that Müller, Mueller and Muller all give
+    "muller", Bärtschi and Baertschi "bartschi", Straße and Strasse "strasse"."""
+    return _UMLAUT_SPELLING.sub("", search_key(text))
+
+
 class NameKeyed(models.Model):
-    """Keeps ``name_key``, the name as the caller lookup compares it (see search_key)."""
+    """Keeps ``name_key`` and ``fold_key``, the name as the caller lookup compares it (see
+    search_key and fold_key). Rows written with ``bulk_create`` must set them themselves."""
 
     name_key = models.CharField(max_length=140, blank=True, editable=False, db_index=True)
+    fold_key = models.CharField(max_length=140, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -40,8 +54,9 @@ class NameKeyed(models.Model):
         # The key of a name that fits its column can be longer than the name ("ß" → "ss",
         # "ﬁ" → "fi"); the lookup matches on the part that fits rather than failing.
         self.name_key = search_key(self.name)[: self._meta.get_field("name_key").max_length]
+        self.fold_key = fold_key(self.name)[: self._meta.get_field("fold_key").max_length]
         if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "fold_key"}
         super().save(*args, **kwargs)
 
 
@@ -147,6 +162,11 @@ class Customer(NameKeyed):
             models.Index(fields=["name"], name="customer_name_idx"),
             models.Index(fields=["phone"], name="customer_phone_idx"),
             models.Index(fields=["email"], name="customer_email_idx"),
+            # The customer list filters and sorts by city; a new customer is compared with
+            # the customers of its postcode (possible duplicates).
+            models.Index(fields=["city", "name"], name="customer_city_idx"),
+            models.Index(Upper("city"), name="customer_city_upper_idx"),
+            models.Index(fields=["postcode", "fold_key"], name="customer_postcode_idx"),
         ]
 
     def __str__(self) -> str:
@@ -169,8 +189,18 @@ class Contact(NameKeyed):
         Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
     )
     name = models.CharField(_("name"), max_length=140)
+    role = models.CharField(
+        _("role"), max_length=80, blank=True, help_text=_("For example: accounting, owner, IT.")
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = PhoneNumberField(_("phone"), blank=True, region="CH")
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("Empty: the customer's language."),
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -225,6 +255,8 @@ class Licence(models.Model):
         verbose_name = _("licence")
         verbose_name_plural = _("licences")
         ordering = ["customer", "id"]
+        # The customer list filters by the variant of the current licence.
+        indexes = [models.Index(fields=["variant", "kind"], name="licence_variant_idx")]
 
     def __str__(self) -> str:
         return f"{self.customer.number} {self.get_variant_display()} ({self.get_kind_display()})"

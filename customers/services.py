@@ -128,19 +128,75 @@ def customer_create(
     return customer
 
 
+def _contact_fields(*, name, email, phone, role, language) -> dict:
+    return {
+        "name": _text(name, _("The name"), _max_length(Contact, "name")),
+        "email": _text(email, _("The e-mail address"), _max_length(Contact, "email")),
+        "phone": _text(phone, _("The phone number")),
+        "role": _text(role, _("The role"), _max_length(Contact, "role")),
+        "language": _text(language, _("The language")),
+    }
+
+
 @transaction.atomic
-def contact_create(*, customer: Customer, name: str, email: str = "", phone: str = "") -> Contact:
-    """Add a contact person to a customer."""
+def contact_create(
+    *,
+    customer: Customer,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    role: str = "",
+    language: str = "",
+) -> Contact:
+    """Add a contact person to a customer; an empty ``language`` means the customer's."""
     _require_saved(customer, Customer, _("Choose an existing customer."))
     contact = Contact(
         customer=customer,
-        name=_text(name, _("The name"), _max_length(Contact, "name")),
-        email=_text(email, _("The e-mail address"), _max_length(Contact, "email")),
-        phone=_text(phone, _("The phone number")),
+        **_contact_fields(name=name, email=email, phone=phone, role=role, language=language),
     )
     contact.full_clean()
     contact.save()
     return contact
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    contact: Contact,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    role: str = "",
+    language: str = "",
+) -> Contact:
+    """Change a contact person's name, role, e-mail, phone or language.
+
+    The contact stays with its customer (and its Support+ registrations with it).
+    """
+    _require_saved(contact, Contact, _("Choose an existing contact."))
+    fields = _contact_fields(name=name, email=email, phone=phone, role=role, language=language)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    for attribute, value in fields.items():
+        setattr(contact, attribute, value)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def customer_create_with_contact(*, contact: dict | None = None, **customer_fields) -> Customer:
+    """Create a customer (see :func:`customer_create`) and, when ``contact`` names someone,
+    its first contact (the caller) with the keywords of :func:`contact_create`; both or
+    neither are saved."""
+    customer = customer_create(**customer_fields)
+    if contact and any(str(value or "").strip() for value in contact.values()):
+        try:
+            contact_create(customer=customer, **contact)
+        except ValidationError as exc:
+            raise ValidationError(
+                [_("First contact: %(error)s") % {"error": m} for m in exc.messages]
+            ) from exc
+    return customer
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from customers.models import (
     RentalPeriod,
     SupportPlusRegistration,
     SupportPlusSubscription,
+    fold_key,
     search_key,
 )
 
@@ -339,6 +340,7 @@ def _plan_customer(rng, number, main_codes, other_codes, today) -> dict:
         number=number,
         name=name,
         name_key=search_key(name),
+        fold_key=fold_key(name),
         street=rng.choice(demo_data.STREETS_FR if fr else demo_data.STREETS_DE),
         house_number=str(rng.randint(1, 120)),
         postcode=place.postcode,
@@ -356,6 +358,7 @@ def _plan_customer(rng, number, main_codes, other_codes, today) -> dict:
             Contact(
                 name=f"{first} {last}",
                 name_key=search_key(f"{first} {last}"),
+                fold_key=fold_key(f"{first} {last}"),
                 email=f"{_slug(first)}@{domain}",
                 phone=_mobile(rng) if rng.random() < 0.5 else _phone(rng, place.area_code),
             )

@@ -36,8 +36,9 @@ from billing.filters import LedgerMinutes, ledger_minutes_q
 from billing.models import CreditGrant, GrantSource, Invoice, InvoiceStatus, Usage, UsageDraw
 from billing.rules import round_money
 from billing.selectors import support_plus_capacity
+from cases.callbacks import callbacks_for
 from cases.filters import CallbackState, callback_state_q
-from cases.models import Callback, Case, CaseKind
+from cases.models import ACTIVE_STATUSES, Callback, Case, CaseKind
 from customers.models import SupportPlusSubscription
 
 from .periods import Period, weeks
@@ -429,3 +430,31 @@ def callbacks_overdue(now: datetime) -> QuerySet[Callback]:
         .select_related("case__customer", "claimed_by")
         .order_by("-support_plus", "first_window_end", "id")
     )
+
+
+# --- the home page: the desk's own work --------------------------------------------------
+
+HOME_ROWS = 8  # rows per list on the home page; "all" links lead to the full lists
+
+
+@dataclass(frozen=True)
+class DeskWork:
+    """What the home page shows a desk member first: their open cases and their callbacks."""
+
+    cases: list[Case]
+    more_cases: bool
+    callbacks: list[Callback]
+    more_callbacks: bool
+
+
+def desk_work(*, user, now: datetime, rows: int = HOME_ROWS) -> DeskWork:
+    """The open cases assigned to ``user`` (open or waiting for the customer; Support+
+    first, then the newest) and the callbacks of their work (claimed by them, or claimed
+    by nobody and due now, see ``cases.callbacks.callbacks_for``): 4 queries."""
+    cases = list(
+        Case.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
+        .select_related("customer", "contact")
+        .order_by("-support_plus", "-created_at", "-id")[: rows + 1]
+    )
+    calls = list(callbacks_for(user=user, now=now)[: rows + 1])
+    return DeskWork(cases[:rows], len(cases) > rows, calls[:rows], len(calls) > rows)

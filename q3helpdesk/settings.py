@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # pg_trgm lookups for the caller lookup's typo search (harmless on SQLite).
+    "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tables2",

@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("billing/", include("billing.urls")),
+    path("", include("customers.urls")),
     path("", include("cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

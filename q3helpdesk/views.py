@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from billing.selectors import tariff_in_force
+from customers.exports import export_response
 from customers.models import LicenceVariant
 from customers.selectors import customer_overview
 
@@ -16,7 +16,7 @@ from . import dashboard as board
 from . import selectors
 from .forms import PeriodForm
 from .periods import preset
-from .roles import EVERYONE, Role, role_required
+from .roles import EVERYONE, Role, role_required, user_roles
 from .tables import NearCreditTable, OverdueCallbackTable, TopCustomerTable
 
 
@@ -39,6 +39,8 @@ def home(request):
         for value, label in LicenceVariant.choices
         if tariff is not None
     ]
+    roles, now = user_roles(request.user), timezone.now()
+    desk = bool(roles & {Role.INFOLINE, Role.SUPPORT})
     return render(
         request,
         "home.html",
@@ -47,7 +49,11 @@ def home(request):
             "tariff": tariff,
             "tariff_error": tariff_error,
             "credit_table": credit_table,
-            "overview": customer_overview(on=today),
+            "overview": customer_overview(on=today) if Role.MANAGER in roles else None,
+            # The desk's "my work": open cases and callbacks (the inbox count and the
+            # callbacks due now come from the context processor, as in the navigation).
+            "work": selectors.desk_work(user=request.user, now=now) if desk else None,
+            "now": now,
         },
     )
 
@@ -70,9 +76,9 @@ def dashboard(request):
     wanted = request.GET.get("_export")
     if wanted:
         table = tables.get(request.GET.get("_table", ""))
-        if wanted != "csv" or table is None:
+        if table is None:
             raise Http404("unknown export")
-        return TableExport("csv", table).response(f"dashboard-{request.GET['_table']}.csv")
+        return export_response(table, fmt=wanted, name=f"dashboard-{request.GET['_table']}")
     for table in tables.values():
         RequestConfig(request, paginate=True).configure(table)
 

@@ -59,13 +59,15 @@ def test_case_page_shows_the_error_and_stores_nothing(client, user_with_role, ca
     assert not SupportEmail.objects.exists()
 
 
-def test_email_form_for_a_case_limits_the_subject_to_what_is_left(case):
-    longest = subject_max_length(case)
-    form = EmailForm({"subject": "x" * (longest + 1), "body": "Bonjour"}, case=case)
-    assert not form.is_valid()
-    assert f"at most {longest} characters" in form.errors["subject"][0]
-    assert f'maxlength="{longest}"' in str(form["subject"])
-    assert EmailForm({"subject": "x" * longest, "body": "Bonjour"}, case=case).is_valid()
+def test_email_form_takes_a_reply_subject_that_carries_the_reference_already(case):
+    """The form holds the column's 200 characters; the service measures the subject as it
+    will be stored (a prefilled "Re: [C-n] …" has its reference already)."""
+    reply = f"Re: [{case.reference}] " + "x" * (200 - len(f"Re: [{case.reference}] "))
+    form = EmailForm({"subject": reply, "body": "Bonjour"}, case=case)
+    assert form.is_valid()
+    assert email_send(case=case, subject=reply, body="Bonjour").subject == reply
+    with pytest.raises(ValidationError, match=f"at most {subject_max_length(case)} characters"):
+        email_send(case=case, subject="x" * (subject_max_length(case) + 1), body="Bonjour")
 
 
 @pytest.mark.postgresql

@@ -69,6 +69,13 @@ def test_run_last_month_issue_a_draft_download_the_pdf_and_cancel_it(
     page = request.getfixturevalue("browser_page")
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    asked = []  # every final action asks first (desk.js); the clerk says yes, except once
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss() if "brouillon" in dialog.message else dialog.accept()
+
+    page.on("dialog", answer)
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "beatrice")
@@ -89,7 +96,11 @@ def test_run_last_month_issue_a_draft_download_the_pdf_and_cancel_it(
     assert "Clôture annuelle" in page.inner_text("[data-testid=invoice-lines]")
     assert page.inner_text("[data-testid=net]") == "58.33"  # 20 min × 175 / 60
     assert page.inner_text("[data-testid=total]") == "63.05"  # + 8.1 % VAT 4.72
+    page.click("[data-testid=discard-form] button[type=submit]")  # "no": nothing happens
+    assert "jusqu'à la prochaine facturation" in asked[-1]
+    assert page.is_visible("[data-testid=issue-form]")
     page.click("[data-testid=issue-form] button[type=submit]")
+    assert len(asked) == 2  # issuing is final: it asked too
     title = page.inner_text("[data-testid=invoice-title]")
     assert title == f"Facture {date.today().year}-00001"
 
@@ -101,4 +112,5 @@ def test_run_last_month_issue_a_draft_download_the_pdf_and_cancel_it(
     page.click("[data-testid=cancel-form] button[type=submit]")
     assert page.inner_text("[data-testid=invoice-title]").startswith("Note de crédit")
     assert page.inner_text("[data-testid=total]") == "-63.05"
+    assert len(asked) == 3
     assert errors == []

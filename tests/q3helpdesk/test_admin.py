@@ -65,6 +65,7 @@ def _tariff_form(**overrides):
         "credit_threshold": "100.00",
         "backdating_days": "7",
         "reopen_days": "14",
+        "callback_expiry_days": "14",
         "support_plus_price": "565.00",
         "support_plus_additional_person_price": "115.00",
         "support_plus_extra_minutes": "120",

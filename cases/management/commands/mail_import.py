@@ -17,6 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, files: list[str], **options):
         filed = duplicates = 0
+        failed = []
         for name in files:
             try:
                 if name == "-":
@@ -24,12 +25,13 @@ class Command(BaseCommand):
                 else:
                     with open(name, "rb") as handle:
                         raw = handle.read()
-            except OSError as exc:
-                raise CommandError(f"{name}: {exc.strerror}") from exc
-            try:
                 result = mail_file(raw=raw)
-            except ValidationError as exc:
-                raise CommandError(f"{name}: {' '.join(exc.messages)}") from exc
+            except (OSError, ValidationError) as exc:
+                # Report it and go on with the other files; the exit status says it.
+                reason = exc.strerror if isinstance(exc, OSError) else " ".join(exc.messages)
+                self.stderr.write(f"{name}: {reason}")
+                failed.append(name)
+                continue
             email = result.email
             where = email.case.reference if email.case_id else email.get_status_display()
             if result.created:
@@ -38,4 +40,6 @@ class Command(BaseCommand):
             else:
                 duplicates += 1
                 self.stdout.write(f"{name}: {where} (already filed)")
-        self.stdout.write(f"filed {filed}, duplicates {duplicates}")
+        self.stdout.write(f"filed {filed}, duplicates {duplicates}, failed {len(failed)}")
+        if failed:
+            raise CommandError(f"not filed: {', '.join(failed)}")
