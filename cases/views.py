@@ -68,6 +68,17 @@ def desk_work(view):
     return login_required(permission_required(WORK, raise_exception=True)(view))
 
 
+def _perform(request: HttpRequest, call, success: str) -> bool:
+    """Run a service call from a button: show its error, or what it did."""
+    try:
+        call()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return False
+    messages.success(request, success)
+    return True
+
+
 def _form_error(form, exc: ValidationError) -> None:
     for message in exc.messages:
         form.add_error(None, message)
@@ -423,14 +434,11 @@ def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_verified_bug_undo(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
-    try:
-        services.case_unmark_verified_bug(case=case, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, _("The verified-software-error mark is taken back; the case is charged again.")
-        )
+    _perform(
+        request,
+        lambda: services.case_unmark_verified_bug(case=case, by=request.user),
+        _("The verified-software-error mark is taken back; the case is charged again."),
+    )
     return redirect("case_detail", pk=case.pk)
 
 
@@ -542,16 +550,12 @@ def callback_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def callback_release(request: HttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(Callback, pk=pk)
-    try:
-        callbacks.callback_release(callback=callback, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            _("Callback of %(case)s released: a colleague can claim it.")
-            % {"case": callback.case.reference},
-        )
+    _perform(
+        request,
+        lambda: callbacks.callback_release(callback=callback, user=request.user),
+        _("Callback of %(case)s released: a colleague can claim it.")
+        % {"case": callback.case.reference},
+    )
     return _back(request, callback)
 
 
@@ -559,12 +563,11 @@ def callback_release(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def callback_claim(request: HttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(Callback, pk=pk)
-    try:
-        callbacks.callback_claim(callback=callback, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Callback claimed: it is yours to call."))
+    _perform(
+        request,
+        lambda: callbacks.callback_claim(callback=callback, user=request.user),
+        _("Callback claimed: it is yours to call."),
+    )
     return _back(request, callback)
 
 
@@ -672,12 +675,11 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def email_retry(request: HttpRequest, pk: int) -> HttpResponse:
     email = get_object_or_404(SupportEmail, pk=pk)
-    try:
-        emails.email_retry(email=email)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The e-mail is queued to be sent again."))
+    _perform(
+        request,
+        lambda: emails.email_retry(email=email),
+        _("The e-mail is queued to be sent again."),
+    )
     return redirect("case_detail", pk=email.case_id)
 
 
