@@ -128,7 +128,6 @@ class CallbackTable(BaseTable):
             "windows",
             "attempts",
             "status",
-            "cancel_reason",
             "closed_at",
             "claimed_by",
         ]
@@ -172,6 +171,15 @@ class CallbackTable(BaseTable):
             return format_html(
                 '{} <span class="badge text-bg-danger">{}</span>', value, _("missed")
             )
+        if record.status == CallbackStatus.CANCELLED and record.cancel_reason:
+            return format_html(
+                '{}<div class="small text-body-secondary">{}</div>', value, record.cancel_reason
+            )
+        return value
+
+    def value_status(self, record, value):
+        if record.status == CallbackStatus.CANCELLED and record.cancel_reason:
+            return f"{value}: {record.cancel_reason}"
         return value
 
     def render_case(self, record) -> str:

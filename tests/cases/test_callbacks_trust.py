@@ -403,3 +403,11 @@ def test_all_callbacks_query_budget(desk, django_assert_max_num_queries, rows):
         response = desk.get("/callbacks/all/")
     assert response.status_code == 200
     assert response.content.decode().count("Versuch ") == rows
+
+
+def test_the_list_of_all_callbacks_says_why_one_was_cancelled(client, user_with_role):
+    callback_cancel(callback=schedule(), reason="Kunde hat selbst angerufen")
+    client.force_login(user_with_role(Role.SUPPORT))
+    assert "Kunde hat selbst angerufen" in client.get("/callbacks/all/").content.decode()
+    csv = client.get("/callbacks/all/", {"_export": "csv"}).content.decode("utf-8-sig")
+    assert "Kunde hat selbst angerufen" in csv
