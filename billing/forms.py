@@ -41,10 +41,26 @@ class InvoiceCancelForm(forms.Form):
 BULK_ISSUE_MAX = 100
 
 
+class DraftChoiceField(forms.ModelMultipleChoiceField):
+    """Checked drafts by id; an id no database could hold is an invalid choice, not a
+    database error."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else [value]:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class InvoiceBulkIssueForm(forms.Form):
     """The drafts checked on the invoice list and the date they are all issued with."""
 
-    invoices = forms.ModelMultipleChoiceField(
+    invoices = DraftChoiceField(
         queryset=None,
         error_messages={"required": _("Check the drafts to issue first.")},
     )
@@ -53,6 +69,8 @@ class InvoiceBulkIssueForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The oldest draft gets the lower number.
+        # Any invoice: a draft issued meanwhile by a colleague is reported by the service
+        # ("already issued") while the other checked drafts are issued.
         self.fields["invoices"].queryset = Invoice.objects.select_related("customer").order_by("pk")
         self.fields["issued_on"].initial = timezone.localdate()
 

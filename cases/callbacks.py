@@ -33,6 +33,7 @@ from .selectors import normalise_phone
 
 MAX_WINDOWS = 5
 REASON_LENGTH = Callback._meta.get_field("reason").max_length
+CANCEL_REASON_LENGTH = Callback._meta.get_field("cancel_reason").max_length
 NOTE_LENGTH = CallbackAttempt._meta.get_field("note").max_length
 
 
@@ -155,7 +156,7 @@ def _windows_text(callback: Callback) -> str:
 
 def _cancel(callback: Callback, reason: str, user) -> Callback:
     callback.status, callback.closed_at = CallbackStatus.CANCELLED, timezone.now()
-    callback.cancel_reason, callback.cancelled_by = reason[:200], user
+    callback.cancel_reason, callback.cancelled_by = reason, user
     callback.save(update_fields=["status", "closed_at", "cancel_reason", "cancelled_by"])
     # The reason goes on the case as an internal note: the case's timeline tells why.
     CaseNote.objects.create(
@@ -173,9 +174,9 @@ def callback_cancel(*, callback: Callback, reason: str, user=None) -> Callback:
     """Cancel an open callback, saying why (the customer called again, reached otherwise…)."""
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError(_("Say why the callback is cancelled."))
-    if len(reason.strip()) > REASON_LENGTH:
+    if len(reason.strip()) > CANCEL_REASON_LENGTH:
         raise ValidationError(
-            _("The reason has at most %(max)s characters.") % {"max": REASON_LENGTH}
+            _("The reason has at most %(max)s characters.") % {"max": CANCEL_REASON_LENGTH}
         )
     return _cancel(_open(callback), reason.strip(), user)
 

@@ -72,7 +72,7 @@ def _thread_headers(reply_to: InboundEmail | None) -> tuple[str, str]:
     if reply_to is None:
         return "", ""
     references = " ".join([*reply_to.references.split(), reply_to.message_id])
-    return reply_to.message_id[:255], references
+    return reply_to.message_id, references
 
 
 def _with_reference(case: Case, subject: str) -> str:

@@ -146,8 +146,6 @@ def _file(
             % {"case": case.reference},
             "note",
         )
-        case = None
-        customer, contact = None, None
         email.customer = email.contact = None
         email.status = InboundStatus.INBOX
         email.automatic = parsed.automatic

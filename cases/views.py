@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -239,12 +239,6 @@ def _replied(case: Case, value) -> InboundEmail | None:
     return case.inbound_emails.filter(pk=int(value)).first()
 
 
-def _with_windows(callbacks: list[Callback]) -> list[Callback]:
-    """The case card lists each window of a callback: one query for all of them."""
-    prefetch_related_objects(callbacks, "windows")
-    return callbacks
-
-
 def _case_context(
     request, case: Case, email_form: EmailForm | None = None, note_form: NoteForm | None = None
 ) -> dict:
@@ -258,9 +252,8 @@ def _case_context(
             "status_form": StatusForm(initial={"status": case.status}),
             "bug_form": VerifiedBugForm(initial={"bug_reference": case.bug_reference}),
             "customer_status": support_status(customer=case.customer, on=timezone.localdate()),
-            "callbacks": _with_windows(
-                [i.obj for i in reversed(timeline) if i.kind == "callback"][:20]
-            ),
+            # The timeline has the callbacks with their windows already.
+            "callbacks": [i.obj for i in reversed(timeline) if i.kind == "callback"][:20],
             "desk_users": list(desk_users()),
             "timeline": timeline,
             "email_form": email_form,

@@ -188,6 +188,13 @@ def customer_create_with_contact(*, contact: dict | None = None, **customer_fiel
     """Create a customer (see :func:`customer_create`) and, when ``contact`` names someone,
     its first contact (the caller) with the keywords of :func:`contact_create`; both or
     neither are saved."""
+    if contact is not None and (
+        not isinstance(contact, dict)
+        or not set(contact) <= {"name", "email", "phone", "role", "language"}
+    ):
+        raise ValidationError(
+            _("Give the first contact as name, e-mail, phone, role and language.")
+        )
     customer = customer_create(**customer_fields)
     if contact and any(str(value or "").strip() for value in contact.values()):
         try:

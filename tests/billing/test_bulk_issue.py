@@ -74,6 +74,12 @@ def test_each_checked_draft_is_issued_and_a_refused_one_is_reported(billing, cre
         ({"issued_on": "2026-04-01"}, "Check the drafts to issue first."),
         ({"invoices": ["abc"], "issued_on": "2026-04-01"}, "“abc” is not a valid value."),
         ({"invoices": ["999999"], "issued_on": "2026-04-01"}, "Select a valid choice."),
+        # An id no database column holds: a clear error, not a 500.
+        (
+            {"invoices": ["9999999999999999999999999"], "issued_on": "2026-04-01"},
+            "is not a valid value.",
+        ),
+        ({"invoices": ["²"], "issued_on": "2026-04-01"}, "is not a valid value."),
         ({"issued_on": "2099-01-01"}, "An invoice cannot be issued with a date in the future."),
         ({"issued_on": "01.04.2026x"}, "Enter a valid date."),
     ],

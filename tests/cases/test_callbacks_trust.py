@@ -411,3 +411,10 @@ def test_the_list_of_all_callbacks_says_why_one_was_cancelled(client, user_with_
     assert "Kunde hat selbst angerufen" in client.get("/callbacks/all/").content.decode()
     csv = client.get("/callbacks/all/", {"_export": "csv"}).content.decode("utf-8-sig")
     assert "Kunde hat selbst angerufen" in csv
+
+
+def test_a_cancel_reason_longer_than_its_column_is_refused_not_cut():
+    callback = schedule()
+    with pytest.raises(ValidationError, match="at most 200 characters"):
+        callback_cancel(callback=callback, reason="x" * 201)
+    assert Callback.objects.get(pk=callback.pk).status == "open"

@@ -260,3 +260,36 @@ def test_marking_and_removing_an_entry_at_once_do_not_deadlock():
         thread.join()
     assert errors == []
     assert Case.objects.get(pk=case.pk).verified_bug_at is not None
+
+
+@pytest.mark.django_db
+def test_no_time_is_dated_into_a_month_already_invoiced_on_an_open_case():
+    """R13: once February is invoiced, a case still open refuses work dated in February,
+    and the quote refuses it with the same words."""
+    from billing.selectors import quote
+    from billing.services import invoice_drafts, invoice_issue
+    from cases.services import first_work_day
+    from tests.billing.conftest import make_creditor
+
+    make_creditor()
+    customer = rental_customer(variant="standard")
+    case = case_create(customer=customer, channel="phone", subject="x", opened_on=date(2026, 2, 27))
+    time_entry_add(case=case, activity="support", minutes=30, performed_on=date(2026, 2, 27))
+    (draft,) = invoice_drafts(
+        period_start=date(2026, 2, 1), period_end=date(2026, 2, 28), customers=[customer]
+    )
+    invoice_issue(invoice=draft, issued_on=TODAY)
+    assert first_work_day(Case.objects.get(pk=case.pk)) == date(2026, 3, 1)
+    with pytest.raises(ValidationError, match=r"from 01\.03\.2026 to today") as refused:
+        time_entry_add(case=case, activity="support", minutes=5, performed_on=date(2026, 2, 27))
+    with pytest.raises(ValidationError) as quoted:
+        quote(
+            customer=customer,
+            activity="support",
+            minutes=5,
+            on=date(2026, 2, 27),
+            work_ref=case.reference,
+            not_before=first_work_day(case),
+        )
+    assert quoted.value.messages == refused.value.messages
+    time_entry_add(case=case, activity="support", minutes=5, performed_on=date(2026, 3, 1))

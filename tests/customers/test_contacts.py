@@ -186,3 +186,15 @@ def test_a_foreign_contact_is_not_preselected(desk, customer):
     stranger = contact_create(customer=other, name="Stranger")
     page = desk.get("/customers/10001/", {"contact": stranger.pk}).text
     assert 'data-caller="1"' not in page and f"&amp;contact={stranger.pk}" not in page
+
+
+@pytest.mark.parametrize("contact", ["Hans Muster", {"nme": "Hans"}, ["Hans"]])
+def test_a_first_contact_that_is_not_a_contact_is_a_clear_error(contact):
+    from django.core.exceptions import ValidationError
+
+    from customers.models import Customer
+    from customers.services import customer_create_with_contact
+
+    with pytest.raises(ValidationError, match="first contact"):
+        customer_create_with_contact(name="Schreinerei Keller", contact=contact)
+    assert not Customer.objects.exists()
