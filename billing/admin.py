@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from customers.admin import CheckedInputAdminMixin
 from customers.models import LicenceVariant
 
 from .models import (
@@ -114,7 +115,7 @@ def _latest_tariff() -> Tariff | None:
 
 
 @admin.register(Tariff)
-class TariffAdmin(SimpleHistoryAdmin):
+class TariffAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "valid_from",
         "rate_support",
@@ -218,7 +219,7 @@ class ReadOnlyMixin:
         return False
 
 
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(CheckedInputAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     pass
 
 
@@ -273,7 +274,7 @@ class UsageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(SimpleHistoryAdmin):
+class CompanyAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
     """One row: the creditor of every invoice."""
 
     list_display = ["legal_name", "uid", "iban", "payment_term_days"]

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.filters import DATE_INPUT
+from q3helpdesk.guards import SafeTextForm
 
 from .models import Invoice
 
@@ -34,7 +35,7 @@ class InvoiceIssueForm(forms.Form):
         self.fields["issued_on"].initial = timezone.localdate()
 
 
-class InvoiceCancelForm(forms.Form):
+class InvoiceCancelForm(SafeTextForm, forms.Form):
     reason = forms.CharField(label=_("Reason for the cancellation"), max_length=200)
 
 

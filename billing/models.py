@@ -271,9 +271,26 @@ class CreditGrant(models.Model):
         )
 
 
-class UsageQuerySet(models.QuerySet):
+class LedgerQuerySet(models.QuerySet):
+    """Rows of the append-only ledger: never updated, never deleted in bulk either.
+
+    On PostgreSQL triggers refuse the same writes in raw SQL (migration billing 0012).
+    """
+
+    def update(self, **kwargs):
+        raise ValidationError(_("A usage cannot be changed; post a reversal instead."))
+
     def delete(self):
         raise ValidationError(_("The usage ledger is append-only; post a reversal instead."))
+
+
+class UsageQuerySet(LedgerQuerySet):
+    def mark_invoiced(self, at) -> int:
+        """Set or clear when the usages were put on an issued invoice (issue, cancel).
+
+        The only column of a usage that changes after it is posted.
+        """
+        return super(LedgerQuerySet, self).update(invoiced_at=at)
 
 
 class Usage(models.Model):
@@ -396,7 +413,7 @@ class UsageDraw(models.Model):
     )
     minutes = models.IntegerField(_("minutes"))
 
-    objects = UsageQuerySet.as_manager()
+    objects = LedgerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("credit draw")
@@ -553,10 +570,12 @@ class InvoiceQuerySet(models.QuerySet):
         return super().update(**kwargs)
 
     def transition(self, **kwargs):
-        """Issue, cancel or attach the PDF: the only writes an issued invoice accepts."""
-        if not set(kwargs) <= FROZEN_INVOICE_TRANSITIONS and (
-            self.exclude(status=InvoiceStatus.DRAFT).exists()
-        ):
+        """Cancel or attach the PDF: the only writes an issued invoice accepts (an issued
+        invoice never goes back to a draft)."""
+        allowed = set(kwargs) <= FROZEN_INVOICE_TRANSITIONS and kwargs.get(
+            "status", InvoiceStatus.CANCELLED
+        ) in {InvoiceStatus.CANCELLED}
+        if not allowed and self.exclude(status=InvoiceStatus.DRAFT).exists():
             raise ValidationError(_("An issued invoice cannot be changed; cancel it instead."))
         return super().update(**kwargs)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -112,7 +114,53 @@ def vat_number(invoice: Invoice) -> str:
 def _qr_svg_data_uri(invoice: Invoice) -> str:
     buffer = io.StringIO()
     qr_bill(invoice).as_svg(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue().encode()).decode()
+    svg = buffer.getvalue()
+    # A character XML cannot hold (a NUL byte or another control character copied from the
+    # snapshot) makes an SVG that WeasyPrint would silently leave out: an invoice without
+    # its payment part. Refuse it here, with the reason, rather than print such an invoice.
+    bad = next((c for c in svg if c in _XML_FORBIDDEN), None)
+    if bad is not None:
+        raise ValidationError(
+            _(
+                "The QR-bill of invoice %(number)s cannot be made: its addresses contain a"
+                " control character (U+%(code)04X); correct the data and render it again."
+            )
+            % {"number": invoice.number, "code": ord(bad)}
+        )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+# Characters XML 1.0 does not allow (tab, line feed and carriage return aside).
+_XML_FORBIDDEN = frozenset(chr(c) for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+
+
+class _Failures(logging.Handler):
+    """Collects what WeasyPrint reports as an error (it logs a missing image and goes on)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage()[:200])
+
+
+@contextmanager
+def _loud(invoice: Invoice):
+    """Raise when WeasyPrint could not load something the document needs (the QR-bill, a
+    font): an invoice is never printed without a part of it."""
+    failures = _Failures()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(failures)
+    try:
+        yield
+    finally:
+        logger.removeHandler(failures)
+    if failures.messages:
+        raise ValidationError(
+            _("The PDF of invoice %(number)s cannot be made: %(error)s")
+            % {"number": invoice.number, "error": failures.messages[0]}
+        )
 
 
 def _font_css_path() -> Path:
@@ -161,4 +209,6 @@ def invoice_pdf(*, invoice: Invoice) -> bytes:
     fonts = FontConfiguration()
     document = HTML(string=html, base_url=str(font_css.parent), url_fetcher=fetcher)
     stylesheet = CSS(filename=str(font_css), font_config=fonts, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    with _loud(invoice):
+        content = document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    return content

@@ -8,10 +8,12 @@ licence or Support+ subscription changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -28,6 +30,7 @@ from customers.models import (
     RentalPeriod,
     SupportPlusSubscription,
 )
+from q3helpdesk.guards import check_instance_text, service
 
 from .models import (
     CLAIMING_STATUSES,
@@ -203,8 +206,13 @@ def _support_plus_grant_wanted(subscription: SupportPlusSubscription) -> dict | 
     }
 
 
+@service(allow_unsaved=("period", "licence", "support_plus"))
 def check_credit_change(
-    *, period=None, licence=None, main_module_count=None, support_plus=None
+    *,
+    period: RentalPeriod | None = None,
+    licence: Licence | None = None,
+    main_module_count: int | None = None,
+    support_plus: SupportPlusSubscription | None = None,
 ) -> None:
     """Refuse a change of a rental period, a licence or a Support+ subscription that would
     take back used credit.
@@ -238,6 +246,7 @@ def check_credit_change(
                 _check_grant_keeps_its_draws(grant, wanted, changed)
 
 
+@service
 @transaction.atomic
 def grant_sync_for_period(*, period: RentalPeriod) -> list[CreditGrant]:
     """Create, update or remove the licence credit grants of one rental period (one per
@@ -286,6 +295,7 @@ def grant_sync_for_period(*, period: RentalPeriod) -> list[CreditGrant]:
     return sorted(kept, key=lambda g: g.valid_from)
 
 
+@service
 @transaction.atomic
 def grant_sync_for_licence(*, licence: Licence) -> None:
     """Re-derive the grants of every rental period of a licence (variant or modules changed)."""
@@ -293,6 +303,7 @@ def grant_sync_for_licence(*, licence: Licence) -> None:
         grant_sync_for_period(period=period)
 
 
+@service
 @transaction.atomic
 def grant_sync_for_support_plus(*, subscription: SupportPlusSubscription) -> CreditGrant | None:
     """Create or update the extra credit of a Support+ subscription (R7)."""
@@ -320,8 +331,9 @@ def grant_sync_for_support_plus(*, subscription: SupportPlusSubscription) -> Cre
     return existing
 
 
+@service
 @transaction.atomic
-def grants_sync_all(*, customers=None) -> int:
+def grants_sync_all(*, customers: Iterable[Customer] | None = None) -> int:
     """Derive every missing grant in bulk (after bulk imports); returns how many were added.
 
     Existing grants are left as they are; use the ``grant_sync_*`` services for changes.
@@ -390,6 +402,7 @@ def _check_work_ref(work_ref) -> str:
     return work_ref
 
 
+@service(own_checks=("contact", "performed_by"))
 @transaction.atomic
 def record_usage(
     *,
@@ -400,7 +413,7 @@ def record_usage(
     work_ref: str,
     contact: Contact | None = None,
     label: str = "",
-    performed_by=None,
+    performed_by: AbstractBaseUser | None = None,
     not_before: date | None = None,
     repost: bool = False,
 ) -> Usage:
@@ -414,7 +427,9 @@ def record_usage(
     work_ref = _check_work_ref(work_ref)
     if not isinstance(label, str) or len(label) > 200:
         raise ValidationError(_("The label is text of at most 200 characters."))
-    if performed_by is not None and not isinstance(performed_by, get_user_model()):
+    if performed_by is not None and (
+        not isinstance(performed_by, get_user_model()) or performed_by.pk is None
+    ):
         raise ValidationError(_("The work must be recorded for a user of the desk."))
     if isinstance(customer, Customer) and customer.pk is not None:
         customer = Customer.objects.select_for_update().filter(pk=customer.pk).first()
@@ -452,6 +467,7 @@ def record_usage(
     return usage
 
 
+@service
 @transaction.atomic
 def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
     """Post the reversal of ``usage`` (refused once it is invoiced).
@@ -571,6 +587,7 @@ def _withdrawal_sources(usage: Usage, bucket) -> list[tuple[tuple, int]]:
 # --- invoice numbers --------------------------------------------------------------------
 
 
+@service
 def invoice_number_next(*, year: int) -> str:
     """The next invoice number of ``year`` (``2026-00017``), gap-free and unique.
 
@@ -608,6 +625,8 @@ def _check_period(period_start, period_end) -> None:
 def _customer_ids(customers) -> list[int] | None:
     if customers is None:
         return None
+    if isinstance(customers, str | bytes | dict) or not isinstance(customers, Iterable):
+        raise ValidationError(_("Choose existing customers to invoice."))
     ids = []
     for customer in customers:
         if not isinstance(customer, Customer) or customer.pk is None:
@@ -659,8 +678,13 @@ def _fees_due(period_start: date, period_end: date):
     return support_plus, half_fare
 
 
+@service(own_checks=("period_start", "period_end", "customers"))
 def invoice_drafts(
-    *, period_start: date, period_end: date, customers=None, progress=None
+    *,
+    period_start: date,
+    period_end: date,
+    customers: Iterable[Customer] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Invoice]:
     """Build (or rebuild) one draft per customer with anything billable in the period.
 
@@ -952,6 +976,7 @@ def _lock_draft(invoice) -> Invoice:
     return locked
 
 
+@service
 @transaction.atomic
 def invoice_line_remove(*, line: InvoiceLine) -> Invoice | None:
     """Take a line off a draft: its usages or fee become unbilled again.
@@ -978,6 +1003,7 @@ def invoice_line_remove(*, line: InvoiceLine) -> Invoice | None:
     return invoice
 
 
+@service
 @transaction.atomic
 def invoice_discard(*, invoice: Invoice) -> None:
     """Delete a draft: everything on it becomes unbilled again."""
@@ -999,9 +1025,14 @@ def _check_company(creditor) -> None:
         ) from exc
 
 
+@service
 @transaction.atomic
 def invoice_issue(
-    *, invoice: Invoice, issued_on: date | None = None, issued_by=None, render_pdf: bool = True
+    *,
+    invoice: Invoice,
+    issued_on: date | None = None,
+    issued_by: AbstractBaseUser | None = None,
+    render_pdf: bool = True,
 ) -> Invoice:
     """Issue a draft: number it, copy creditor and debtor into it and freeze it for good.
 
@@ -1059,6 +1090,16 @@ def invoice_issue(
             _("The address of customer %(number)s is incomplete (postcode and city are needed).")
             % {"number": customer.number}
         )
+    try:
+        # The issued invoice copies these texts for good, into its QR-bill too: a control
+        # character stored before the input checks existed is corrected now, not found
+        # when the PDF cannot be made.
+        check_instance_text(customer)
+    except ValidationError as exc:
+        raise ValidationError(
+            _("The data of customer %(number)s must be corrected first: %(error)s")
+            % {"number": customer.number, "error": " ".join(exc.messages)}
+        ) from exc
     creditor = company()
     _check_company(creditor)
     _refresh_totals(invoice)
@@ -1115,15 +1156,18 @@ def invoice_issue(
             % {"year": issued_on.year, "day": f"{latest:%d.%m.%Y}"}
         )
     Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.DRAFT).update(**fields)
-    Usage.objects.filter(pk__in=usage_ids).update(invoiced_at=timezone.now())
+    Usage.objects.filter(pk__in=usage_ids).mark_invoiced(timezone.now())
     if render_pdf:
         transaction.on_commit(lambda: render_invoice_pdf.enqueue(invoice.pk))
     invoice.refresh_from_db()
     return invoice
 
 
+@service
 @transaction.atomic
-def invoice_cancel(*, invoice: Invoice, reason: str, issued_by=None) -> Invoice:
+def invoice_cancel(
+    *, invoice: Invoice, reason: str, issued_by: AbstractBaseUser | None = None
+) -> Invoice:
     """Cancel an issued invoice with a credit note (own number, negated lines); returns it.
 
     The usages of the invoice become unbilled again and its subscription fees can be
@@ -1191,11 +1235,12 @@ def invoice_cancel(*, invoice: Invoice, reason: str, issued_by=None) -> Invoice:
     )
     Usage.objects.filter(
         pk__in=InvoiceLineUsage.objects.filter(line__invoice=original).values("usage_id")
-    ).update(invoiced_at=None)
+    ).mark_invoiced(None)
     transaction.on_commit(lambda: render_invoice_pdf.enqueue(credit_note.pk))
     return credit_note
 
 
+@service
 def invoice_pdf(*, invoice: Invoice) -> bytes:
     """The PDF of an issued invoice or credit note (A4, with the QR-bill on invoices)."""
     from .pdf import invoice_pdf as render
@@ -1203,6 +1248,7 @@ def invoice_pdf(*, invoice: Invoice) -> bytes:
     return render(invoice=invoice)
 
 
+@service
 def invoice_pdf_stored(*, invoice: Invoice) -> Invoice:
     """The invoice with its stored PDF: rendered and stored once, then kept for good.
 
@@ -1229,8 +1275,11 @@ def invoice_pdf_stored(*, invoice: Invoice) -> Invoice:
     return invoice
 
 
+@service(own_checks=("period_start", "period_end"))
 @transaction.atomic
-def invoice_run_start(*, period_start: date, period_end: date, created_by=None) -> InvoiceRun:
+def invoice_run_start(
+    *, period_start: date, period_end: date, created_by: AbstractBaseUser | None = None
+) -> InvoiceRun:
     """Queue a run of :func:`invoice_drafts` for the period; the worker does it after commit."""
     _check_period(period_start, period_end)
     if created_by is not None and not isinstance(created_by, get_user_model()):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from customers.views import TableListView
 
@@ -125,6 +125,7 @@ def invoice_run_new(request: HttpRequest) -> HttpResponse:
 
 
 @_read
+@require_safe
 def invoice_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar of a run (htmx polls it until the run is finished)."""
     run = get_object_or_404(InvoiceRun, pk=pk)
@@ -137,6 +138,7 @@ def invoice_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @_read
+@require_safe
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(selectors.invoices(), pk=pk)
     context = {
@@ -268,6 +270,7 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @_read
+@require_safe
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored PDF; rendered now (and stored) if the worker has not done it yet."""
     invoice = get_object_or_404(Invoice, pk=pk)

@@ -5,12 +5,28 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CannedReply, EmailAttachment, InboundEmail
+from billing.admin import ReadOnlyMixin
+from customers.admin import CheckedInputAdminMixin
+
+from .models import CannedReply, Case, EmailAttachment, InboundEmail
+
+
+@admin.register(Case)
+class CaseAdmin(CheckedInputAdminMixin, ReadOnlyMixin, SimpleHistoryAdmin):
+    """Cases are worked on the desk's pages; the admin shows them and who changed what
+    (status, assignee, verified software error...)."""
+
+    list_display = ["__str__", "customer", "status", "assignee", "support_plus", "created_at"]
+    list_filter = ["status", "kind", "channel", "support_plus"]
+    search_fields = ["subject", "customer__number", "customer__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["customer", "assignee"]
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
+class CannedReplyAdmin(CheckedInputAdminMixin, admin.ModelAdmin):
     list_display = ["title", "language", "active"]
     list_filter = ["language", "active"]
     search_fields = ["title", "body"]
@@ -38,7 +54,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(admin.ModelAdmin):
+class InboundEmailAdmin(CheckedInputAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "status", "from_address", "subject", "case", "automatic"]
     list_filter = ["status", "automatic"]
     search_fields = ["from_address", "from_name", "subject", "message_id"]

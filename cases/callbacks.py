@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Contact
 from customers.selectors import support_status
+from q3helpdesk.guards import service
 
 from .filters import CallbackState, callback_expired_q, callback_state_q
 from .models import (
@@ -54,6 +56,7 @@ def _window(day: date, start: time, end: time) -> tuple[datetime, datetime]:
     return starts, ends
 
 
+@service
 @transaction.atomic
 def callback_schedule(
     *,
@@ -62,7 +65,7 @@ def callback_schedule(
     reason: str,
     windows: list[tuple[date, time, time]],
     contact: Contact | None = None,
-    created_by=None,
+    created_by: AbstractBaseUser | None = None,
 ) -> Callback:
     """Promise a call in one to five windows the customer gave (date, from, to)."""
     if not isinstance(case, Case) or case.pk is None:
@@ -117,8 +120,9 @@ def _open(callback: Callback) -> Callback:
     return callback
 
 
+@service
 @transaction.atomic
-def callback_claim(*, callback: Callback, user) -> Callback:
+def callback_claim(*, callback: Callback, user: AbstractBaseUser) -> Callback:
     """Take a callback: the others see who calls."""
     callback = _open(callback)
     if callback.claimed_by_id not in (None, user.pk):
@@ -132,8 +136,9 @@ def callback_claim(*, callback: Callback, user) -> Callback:
     return callback
 
 
+@service
 @transaction.atomic
-def callback_release(*, callback: Callback, user=None) -> Callback:
+def callback_release(*, callback: Callback, user: AbstractBaseUser | None = None) -> Callback:
     """Give a claimed callback back to the queue, so that a colleague can take it.
 
     Anyone at the desk may release a claim, not only its holder: a colleague who went home
@@ -169,8 +174,11 @@ def _cancel(callback: Callback, reason: str, user) -> Callback:
     return callback
 
 
+@service(own_checks=("reason",))
 @transaction.atomic
-def callback_cancel(*, callback: Callback, reason: str, user=None) -> Callback:
+def callback_cancel(
+    *, callback: Callback, reason: str, user: AbstractBaseUser | None = None
+) -> Callback:
     """Cancel an open callback, saying why (the customer called again, reached otherwise…)."""
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError(_("Say why the callback is cancelled."))
@@ -181,7 +189,8 @@ def callback_cancel(*, callback: Callback, reason: str, user=None) -> Callback:
     return _cancel(_open(callback), reason.strip(), user)
 
 
-def callbacks_cancel_open(*, case: Case, reason: str, user=None) -> int:
+@service
+def callbacks_cancel_open(*, case: Case, reason: str, user: AbstractBaseUser | None = None) -> int:
     """Cancel every open callback of ``case`` (it was resolved or closed): how many.
 
     Called inside the transaction that changes the case's status.
@@ -194,8 +203,11 @@ def callbacks_cancel_open(*, case: Case, reason: str, user=None) -> int:
     return cancelled
 
 
+@service
 @transaction.atomic
-def callback_attempt(*, callback: Callback, outcome: str, note: str = "", user=None) -> Callback:
+def callback_attempt(
+    *, callback: Callback, outcome: str, note: str = "", user: AbstractBaseUser | None = None
+) -> Callback:
     """Log a call attempt; "reached" closes the callback (the work continues in the case)."""
     if outcome not in AttemptOutcome.values:
         raise ValidationError(_("Choose the outcome of the call."))
@@ -265,7 +277,8 @@ def callbacks_due_count(now: datetime) -> int:
     return Callback.objects.filter(callbacks_due_q(now)).count()
 
 
-def callbacks_for(*, user, now: datetime) -> QuerySet[Callback]:
+@service
+def callbacks_for(*, user: AbstractBaseUser, now: datetime) -> QuerySet[Callback]:
     """The callbacks of ``user``'s work: open and not expired, claimed by them (whenever the
     window), or claimed by nobody and due now. Support+ first, then by the first window."""
     mine = Q(claimed_by=user) & ~callback_expired_q(now)

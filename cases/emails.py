@@ -12,6 +12,7 @@ from datetime import date
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -21,8 +22,9 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from billing.selectors import company, credit_balance
-from customers.models import Customer
+from customers.models import Contact, Customer
 from customers.selectors import support_status
+from q3helpdesk.guards import service
 
 from .mail_parse import reply_subject
 from .models import Case, CaseKind, EmailStatus, InboundEmail, SupportEmail
@@ -31,7 +33,8 @@ from .search import case_search_refresh
 logger = logging.getLogger(__name__)
 
 
-def credit_statement(*, customer: Customer, on: date, contact=None) -> str:
+@service
+def credit_statement(*, customer: Customer, on: date, contact: Contact | None = None) -> str:
     """R10, in the customer's language: "Votre avoir actuel : 15 min, valable jusqu'au
     31.12.2026." Support+ minutes count only for a registered person (R7); credit that
     expires on other days is listed per expiry day."""
@@ -83,9 +86,15 @@ def _with_reference(case: Case, subject: str) -> str:
     return subject if f"[{case.reference}]" in subject else f"{_subject_prefix(case)}{subject}"
 
 
+@service
 @transaction.atomic
 def email_send(
-    *, case: Case, subject: str, body: str, created_by=None, reply_to: InboundEmail | None = None
+    *,
+    case: Case,
+    subject: str,
+    body: str,
+    created_by: AbstractBaseUser | None = None,
+    reply_to: InboundEmail | None = None,
 ) -> SupportEmail:
     """Store a reply to the case's contact (or the customer) and have the worker send it.
 
@@ -141,6 +150,7 @@ def email_send(
     return email
 
 
+@service
 def automatic_answer(*, inbound: InboundEmail, kind: str) -> SupportEmail:
     """The desk's own answer to a new message (R15), in the customer's language, with the
     thread headers: ``acknowledge`` (the reference and the credit, R10) or
@@ -191,6 +201,7 @@ def automatic_answer(*, inbound: InboundEmail, kind: str) -> SupportEmail:
     return email
 
 
+@service
 @transaction.atomic
 def email_retry(*, email: SupportEmail) -> SupportEmail:
     """Send a failed e-mail again (or one whose sending was interrupted)."""

@@ -5,11 +5,12 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Activity
 from customers.filters import DATE_INPUT
 from customers.models import Contact, Customer
+from q3helpdesk.guards import SafeTextForm
 
 from .models import AttemptOutcome, CaseKind, CaseStatus, Channel, InboundEmail
 
 
-class CaseForm(forms.Form):
+class CaseForm(SafeTextForm, forms.Form):
     contact = forms.ModelChoiceField(
         label=_("Contact"), queryset=Contact.objects.none(), required=False
     )
@@ -34,7 +35,7 @@ class CaseForm(forms.Form):
         self.fields["opened_on"].initial = timezone.localdate()
 
 
-class TimeEntryForm(forms.Form):
+class TimeEntryForm(SafeTextForm, forms.Form):
     activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=720)
     performed_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
@@ -55,14 +56,14 @@ class StatusForm(forms.Form):
     )
 
 
-class VerifiedBugForm(forms.Form):
+class VerifiedBugForm(SafeTextForm, forms.Form):
     bug_reference = forms.CharField(label=_("Bug reference"), max_length=64)
 
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class CallbackForm(forms.Form):
+class CallbackForm(SafeTextForm, forms.Form):
     phone = forms.CharField(label=_("Number to call"), max_length=40)
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
@@ -85,7 +86,7 @@ CallbackWindowFormSet = forms.formset_factory(
 )
 
 
-class AttemptForm(forms.Form):
+class AttemptForm(SafeTextForm, forms.Form):
     # No outcome is preselected: the desk says what happened, a slip does not log "reached".
     outcome = forms.ChoiceField(
         label=_("Outcome"),
@@ -100,7 +101,7 @@ class AttemptForm(forms.Form):
     )
 
 
-class CallbackCancelForm(forms.Form):
+class CallbackCancelForm(SafeTextForm, forms.Form):
     reason = forms.CharField(
         label=_("Reason for cancelling"),
         max_length=200,
@@ -113,7 +114,7 @@ class CallbackCancelForm(forms.Form):
     )
 
 
-class EmailForm(forms.Form):
+class EmailForm(SafeTextForm, forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(
         label=_("Text"),
@@ -138,7 +139,7 @@ class EmailForm(forms.Form):
         )
 
 
-class NoteForm(forms.Form):
+class NoteForm(SafeTextForm, forms.Form):
     text = forms.CharField(
         label=_("Internal note"),
         max_length=10_000,
@@ -147,7 +148,7 @@ class NoteForm(forms.Form):
     )
 
 
-class InboxAssignForm(forms.Form):
+class InboxAssignForm(SafeTextForm, forms.Form):
     customer = forms.CharField(
         label=_("Customer number"),
         max_length=10,

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 from billing.selectors import tariff_in_force
 from customers.models import Contact, Customer
 from customers.selectors import support_status
+from q3helpdesk.guards import scrub, service
 
 from .mail_parse import ParsedMessage, UnreadableMessage, parse_message
 from .models import (
@@ -70,6 +72,7 @@ def _message_id(parsed: ParsedMessage | None, raw: bytes) -> str:
     return f"<{hashlib.sha256(raw).hexdigest()}@q3helpdesk.invalid>"
 
 
+@service
 def mail_file(*, raw: bytes) -> Filed:
     """File one raw RFC 5322 message; a message already filed is not filed again."""
     if not isinstance(raw, bytes | bytearray) or not raw:
@@ -125,13 +128,15 @@ def _file(
         email.note = _("The message could not be read; it is kept as it was received.")
         email.save()
         return email
-    email.from_address = _fit(parsed.from_address, "from_address")
-    email.from_name = _fit(parsed.from_name, "from_name")
-    email.to = _fit(", ".join(parsed.to), "to")
-    email.subject = _fit(parsed.subject, "subject")
+    # What comes from outside is cleaned, never refused (the parser cleans it already; this
+    # keeps the rule of q3helpdesk.guards whatever the parser lets through).
+    email.from_address = _fit(scrub(parsed.from_address), "from_address")
+    email.from_name = _fit(scrub(parsed.from_name), "from_name")
+    email.to = _fit(scrub(", ".join(parsed.to)), "to")
+    email.subject = _fit(scrub(parsed.subject), "subject")
     email.sent_at = parsed.date
-    email.text = parsed.text
-    email.html = parsed.html
+    email.text = scrub(parsed.text, multiline=True)
+    email.html = scrub(parsed.html, multiline=True)
     email.in_reply_to = _fit(" ".join(parsed.in_reply_to), "in_reply_to")
     email.references = " ".join(parsed.references)
     email.automatic = parsed.automatic
@@ -240,7 +245,7 @@ def _case_for_reply(case: Case, parsed: ParsedMessage) -> Case:
         )
         if follow_up is not None:
             return _case_for_reply(follow_up, parsed)
-        return case_follow_up(case=case, subject=parsed.subject)
+        return case_follow_up(case=case, subject=scrub(parsed.subject))
     return case_reopen_by_reply(case=case)
 
 
@@ -297,8 +302,15 @@ def _open_for(customer: Customer, contact: Contact | None, email: InboundEmail):
     return case, "rental_switch"
 
 
+@service
 @transaction.atomic
-def inbound_assign(*, email: InboundEmail, customer: Customer, contact=None, by=None) -> Case:
+def inbound_assign(
+    *,
+    email: InboundEmail,
+    customer: Customer,
+    contact: Contact | None = None,
+    by: AbstractBaseUser | None = None,
+) -> Case:
     """Give a message of the inbox to a customer: it becomes a case, or a lead with its
     automatic answer, as if the customer had written from a known address."""
     if not isinstance(email, InboundEmail) or email.pk is None:

@@ -130,6 +130,9 @@ def _clean(text: str) -> str:
         except UnicodeEncodeError:
             text = _SURROGATES.sub("\ufffd", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # The line and paragraph separators are line breaks too (q3helpdesk.guards refuses
+    # them in what the desk types; what arrives is cleaned instead).
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n").replace("\x85", "\n")
     return unicodedata.normalize("NFC", _CONTROL.sub("", text))
 
 

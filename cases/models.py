@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
 
 from billing.models import Activity
 from customers.models import Language
@@ -118,6 +119,8 @@ class Case(models.Model):
         related_name="followed_by",
         verbose_name=_("follows"),
     )
+    # Who changed the status, the assignee, the verified error... (issue 15).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("case")

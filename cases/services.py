@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +15,7 @@ from billing.selectors import last_invoiced_day, tariff_in_force
 from billing.services import record_usage, usage_reverse
 from customers.models import Contact, Customer
 from customers.selectors import support_status
+from q3helpdesk.guards import service
 
 from .callbacks import callbacks_cancel_open
 from .models import (
@@ -47,7 +49,8 @@ def _fmt(day: date) -> str:
     return f"{day:%d.%m.%Y}"
 
 
-def case_opening_check(*, customer: Customer, opened_on) -> date:
+@service
+def case_opening_check(*, customer: Customer, opened_on: date) -> date:
     """R13: the day a case was received is today, or a few days back for a call recorded
     late (the tariff's setting), never in a month already invoiced for the customer."""
     if not isinstance(opened_on, date) or isinstance(opened_on, datetime):
@@ -106,6 +109,7 @@ def _text(value, label: str, max_length: int, required: bool = False) -> str:
     return value
 
 
+@service
 @transaction.atomic
 def case_create(
     *,
@@ -115,8 +119,8 @@ def case_create(
     description: str = "",
     contact: Contact | None = None,
     kind: str = CaseKind.CASE,
-    created_by=None,
-    assignee=None,
+    created_by: AbstractBaseUser | None = None,
+    assignee: AbstractBaseUser | None = None,
     opened_on: date | None = None,
 ) -> Case:
     """Open a case (or record a rental-switch lead) for a customer.
@@ -194,8 +198,9 @@ def _move(case: Case, status: str, by=None) -> None:
     )
 
 
+@service
 @transaction.atomic
-def case_set_status(*, case: Case, status: str, by=None) -> Case:
+def case_set_status(*, case: Case, status: str, by: AbstractBaseUser | None = None) -> Case:
     """Move a case along open → waiting for customer → resolved → closed."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if status not in CaseStatus.values:
@@ -211,6 +216,7 @@ def case_set_status(*, case: Case, status: str, by=None) -> Case:
     return case
 
 
+@service
 @transaction.atomic
 def case_reopen_by_reply(*, case: Case) -> Case:
     """The customer wrote again on a resolved (or recently closed) case: it is open again
@@ -225,6 +231,7 @@ def case_reopen_by_reply(*, case: Case) -> Case:
     return case
 
 
+@service
 @transaction.atomic
 def case_follow_up(*, case: Case, subject: str) -> Case:
     """A reply to a case closed long ago: a new case of the same kind, customer and
@@ -250,8 +257,11 @@ def _person(user) -> str:
     return (user.get_full_name() or user.get_username())[:200] if user is not None else ""
 
 
+@service
 @transaction.atomic
-def case_assign(*, case: Case, assignee, by=None) -> Case:
+def case_assign(
+    *, case: Case, assignee: AbstractBaseUser | None, by: AbstractBaseUser | None = None
+) -> Case:
     """Give a case to a member of the desk (or to nobody with ``assignee=None``)."""
     if assignee is not None and not (assignee.is_active and assignee.has_perm("cases.change_case")):
         raise ValidationError(_("Cases can only be assigned to members of the desk."))
@@ -333,8 +343,11 @@ def _live_entries(case: Case):
     )
 
 
+@service
 @transaction.atomic
-def case_mark_verified_bug(*, case: Case, bug_reference: str, by=None) -> Case:
+def case_mark_verified_bug(
+    *, case: Case, bug_reference: str, by: AbstractBaseUser | None = None
+) -> Case:
     """Mark the case as a software error verified by Q3 (R9).
 
     Its support answers and data checks become free, also those logged before the marking
@@ -362,8 +375,9 @@ def case_mark_verified_bug(*, case: Case, bug_reference: str, by=None) -> Case:
     return case
 
 
+@service
 @transaction.atomic
-def case_unmark_verified_bug(*, case: Case, by=None) -> Case:
+def case_unmark_verified_bug(*, case: Case, by: AbstractBaseUser | None = None) -> Case:
     """Take the verified-software-error mark back (a wrong click): the support answers and
     data checks made free by it are charged again as usual, through the ledger (R9)."""
     case = _lock_case(case)
@@ -379,6 +393,7 @@ def case_unmark_verified_bug(*, case: Case, by=None) -> Case:
     return case
 
 
+@service
 @transaction.atomic
 def time_entry_add(
     *,
@@ -387,7 +402,7 @@ def time_entry_add(
     minutes: int,
     performed_on: date,
     note: str = "",
-    created_by=None,
+    created_by: AbstractBaseUser | None = None,
 ) -> TimeEntry:
     """Log time on a case: billing charges it (``record_usage``) under the case reference.
 
@@ -425,8 +440,11 @@ def time_entry_add(
     return entry
 
 
+@service
 @transaction.atomic
-def time_entry_remove(*, entry: TimeEntry, removed_by=None, reason: str = "") -> TimeEntry:
+def time_entry_remove(
+    *, entry: TimeEntry, removed_by: AbstractBaseUser | None = None, reason: str = ""
+) -> TimeEntry:
     """Take a time entry back: billing posts the reversal (refused once invoiced)."""
     if not isinstance(entry, TimeEntry) or entry.pk is None:
         raise ValidationError(_("Choose an existing time entry."))
@@ -440,8 +458,9 @@ def time_entry_remove(*, entry: TimeEntry, removed_by=None, reason: str = "") ->
     return entry
 
 
+@service
 @transaction.atomic
-def case_note_add(*, case: Case, text: str, created_by=None) -> CaseNote:
+def case_note_add(*, case: Case, text: str, created_by: AbstractBaseUser | None = None) -> CaseNote:
     """An internal note on the case: for the staff only, never e-mailed."""
     if not isinstance(case, Case) or case.pk is None:
         raise ValidationError(_("Choose an existing case."))

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from billing.selectors import quote, work_summary
 from customers.forms import CustomerForm
@@ -88,6 +88,7 @@ def _form_error(form, exc: ValidationError) -> None:
 
 
 @desk_read
+@require_safe
 def lookup(request: HttpRequest) -> HttpResponse:
     """One box for phone, e-mail, customer number or name; ``?phone=`` for the telephone."""
     phone_call = "phone" in request.GET
@@ -104,6 +105,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 
 @desk_read
+@require_safe
 def customer_detail(request: HttpRequest, number: str) -> HttpResponse:
     customer = get_object_or_404(Customer, number=number)
     page = selectors.customer_page(customer=customer, on=timezone.localdate())
@@ -269,6 +271,7 @@ def _case_context(
 
 
 @desk_read
+@require_safe
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
     return render(request, "cases/case_detail.html", _case_context(request, case))
@@ -319,6 +322,7 @@ def time_entry_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespo
 
 
 @desk_work
+@require_safe
 def time_entry_quote(request: HttpRequest, pk: int) -> HttpResponse:
     """What the entry being typed would cost (htmx, on every change of the form)."""
     case = _case(pk)
@@ -489,6 +493,7 @@ def callback_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @desk_read
+@require_safe
 def callback_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     return render(
@@ -608,6 +613,7 @@ def email_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @desk_work
+@require_safe
 def email_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The e-mail form (htmx): blank, or answering the message ``?reply_to=``."""
     case = _case(pk)
@@ -625,6 +631,7 @@ def email_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @desk_work
+@require_safe
 def canned_reply_text(request: HttpRequest, pk: int, reply_pk: int) -> HttpResponse:
     """A canned reply with its placeholders filled for this case, as plain text (inserted
     into the e-mail being written by static/js/email_form.js)."""
@@ -700,12 +707,14 @@ def _download(stored, filename: str) -> FileResponse:
 
 
 @desk_work  # the desk's own mail: Infoline and Support only
+@require_safe
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(EmailAttachment, pk=pk)
     return _download(attachment.file, attachment.filename)
 
 
 @desk_work  # the desk's own mail: Infoline and Support only
+@require_safe
 def inbound_raw(request: HttpRequest, pk: int) -> FileResponse:
     """The message exactly as received (.eml), whatever became of it."""
     email = get_object_or_404(InboundEmail, pk=pk)
@@ -716,6 +725,7 @@ def inbound_raw(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @desk_work  # the desk's own mail: Infoline and Support only
+@require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.inbox_messages(), 50).get_page(request.GET.get("page"))
     return render(request, "cases/inbox.html", {"page_obj": page})
@@ -738,6 +748,7 @@ def _inbound(pk: int) -> InboundEmail:
 
 
 @desk_work  # the desk's own mail: Infoline and Support only
+@require_safe
 def inbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     email = _inbound(pk)
     return render(request, "cases/inbox_detail.html", _inbox_context(request, email))

@@ -1,13 +1,18 @@
+from datetime import date
 from itertools import pairwise
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models.signals import m2m_changed
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -31,6 +36,184 @@ from .services import (
     support_plus_subscribe,
 )
 
+# --- an admin that never answers 500 on bad input ------------------------------------
+
+
+def is_key(field, value) -> bool:
+    """Whether ``value`` (from a form or a URL) can be a value of the key ``field``.
+
+    Text for a numeric key, or a number beyond the column's range, is refused before it
+    reaches the database (which would raise instead of finding nothing).
+    """
+    try:
+        value = field.to_python(str(value).strip())
+    except ValidationError:
+        return False
+    if isinstance(value, int):
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        return (low is None or value >= low) and (high is None or value <= high)
+    return True
+
+
+def _key_field(form_field):
+    model = form_field.queryset.model
+    return (
+        model._meta.get_field(form_field.to_field_name)
+        if form_field.to_field_name
+        else (model._meta.pk)
+    )
+
+
+class CheckedModelChoiceField(forms.ModelChoiceField):
+    """A foreign key chosen by id: an id that cannot exist is an invalid choice."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_key(_key_field(self), value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class CheckedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several rows chosen by id: an id that cannot exist is an invalid choice."""
+
+    def _check_values(self, value):
+        key = _key_field(self)
+        for pk in value if isinstance(value, list | tuple) else []:
+            if not is_key(key, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class _CheckedAutocomplete:
+    """The autocomplete widget looks up the chosen ids to show them: only possible ids."""
+
+    def optgroups(self, name, value, attr=None):
+        key = _key_field(self.choices.field)
+        value = [v for v in value if v in (None, "") or is_key(key, v)]
+        return super().optgroups(name, value, attr)
+
+
+class CheckedAutocompleteSelect(_CheckedAutocomplete, AutocompleteSelect):
+    pass
+
+
+class CheckedAutocompleteSelectMultiple(_CheckedAutocomplete, AutocompleteSelectMultiple):
+    pass
+
+
+class CheckedDateHierarchyChangeList(ChangeList):
+    """A year, month or day of the date hierarchy outside the calendar (year 0 or 99999,
+    month 13) is the changelist's "invalid filter" answer, not a server error."""
+
+    def get_filters(self, request):
+        if self.date_hierarchy:
+            params = self.get_filters_params()
+            parts = [
+                params.get(f"{self.date_hierarchy}__{part}") for part in ("year", "month", "day")
+            ]
+            given = [p[-1] if isinstance(p, list) else p for p in parts]
+            year, month, day = given
+            if year is not None:
+                try:
+                    # Years 2-9998: the year before and after (time zones, the next
+                    # period) stay within what dates and the database can hold.
+                    if not 2 <= int(year) <= 9998:
+                        raise ValueError(year)
+                    date(int(year), int(month or 1), int(day or 1))
+                except (ValueError, OverflowError, TypeError) as exc:
+                    raise IncorrectLookupParameters(exc) from exc
+        return super().get_filters(request)
+
+
+class CheckedInputAdminMixin:
+    """Bad ids in forms and URLs and impossible dates in the date hierarchy give a clear
+    error (or 404), never a 500. Every admin of the project uses it."""
+
+    def get_changelist(self, request, **kwargs):
+        return CheckedDateHierarchyChangeList
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        kwargs.setdefault("form_class", CheckedModelChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        kwargs.setdefault("form_class", CheckedModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not is_key(self.model._meta.pk, unquote(object_id)):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        history = self.model.history.model._meta.pk
+        if not (is_key(self.model._meta.pk, unquote(object_id)) and is_key(history, version_id)):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class GuardedDeleteMixin:
+    """Deleting rows that must stay is refused up front, with what to do instead, both on
+    the delete page and in the "delete selected" action."""
+
+    def delete_refusal(self, rows: list) -> str | None:
+        """Why ``rows`` cannot be deleted, or None when they can."""
+        return None
+
+    def _refused(self, request, rows) -> bool:
+        message = self.delete_refusal(list(rows))
+        if message:
+            self.message_user(request, message, messages.ERROR)
+            return True
+        return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self._refused(request, [obj]):
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (self._delete_selected, name, description)
+        return actions
+
+    @staticmethod
+    def _delete_selected(modeladmin, request, queryset):
+        if modeladmin._refused(request, queryset):
+            return None
+        return delete_selected(modeladmin, request, queryset)
+
+
+class SupportPlusGuardedDeleteMixin(GuardedDeleteMixin):
+    """Deleting a row a running Support+ subscription relies on is refused (R7)."""
+
+    guarded_as = ""  # the keyword of check_support_plus_kept() for deleted rows
+
+    def delete_refusal(self, rows: list) -> str | None:
+        try:
+            check_support_plus_kept(**{self.guarded_as: rows})
+        except ValidationError as exc:
+            return " ".join(exc.messages)
+        return None
+
 
 class ContactInline(admin.TabularInline):
     model = Contact
@@ -52,8 +235,24 @@ class LicenceInline(admin.TabularInline):
         return False
 
 
+def customer_records(customer: Customer) -> list[str]:
+    """What the customer has besides its contacts (licences, cases, invoices, usages...),
+    as the plural names of those records; empty for a customer entered by mistake."""
+    found = []
+    for relation in Customer._meta.related_objects:
+        model = relation.related_model
+        if model is Contact:
+            continue
+        if model._base_manager.filter(**{relation.field.name: customer}).exists():
+            found.append(str(model._meta.verbose_name_plural))
+    return found
+
+
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(CheckedInputAdminMixin, GuardedDeleteMixin, SimpleHistoryAdmin):
+    """Customers keep their history (who changed what). A customer with business records
+    is never deleted: its history, cases and invoices must stay readable."""
+
     list_display = ["number", "name", "postcode", "city", "language", "phone", "email"]
     list_filter = ["language", "country"]
     search_fields = ["number", "name", "city", "email", "phone", "contacts__name"]
@@ -64,9 +263,30 @@ class CustomerAdmin(admin.ModelAdmin):
         (_("Reach"), {"fields": ["email", "phone"]}),
     ]
 
+    def delete_refusal(self, rows: list) -> str | None:
+        for customer in rows:
+            records = customer_records(customer)
+            if records:
+                return _(
+                    "Customer %(customer)s cannot be deleted: it has %(records)s, which must"
+                    " stay readable. Deactivate it instead: end its rental periods and"
+                    " subscriptions, and it no longer gets support."
+                ) % {"customer": customer, "records": ", ".join(records)}
+        return None
+
+
+@admin.register(Contact)
+class ContactAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
+    """Contacts are edited with their customer; here to search them and see their history."""
+
+    list_display = ["name", "customer", "role", "email", "phone"]
+    search_fields = ["name", "email", "phone", "customer__number", "customer__name"]
+    list_select_related = ["customer"]
+    autocomplete_fields = ["customer"]
+
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(CheckedInputAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "is_main"]
     list_filter = ["is_main"]
     search_fields = ["code", "name"]
@@ -145,7 +365,7 @@ class LicenceForm(forms.ModelForm):
 
 
 @admin.register(Licence)
-class LicenceAdmin(SimpleHistoryAdmin):
+class LicenceAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
     form = LicenceForm
 
     def save_related(self, request, form, formsets, change) -> None:
@@ -177,45 +397,8 @@ class LicenceAdmin(SimpleHistoryAdmin):
     inlines = [RentalPeriodInline]
 
 
-class SupportPlusGuardedDeleteMixin:
-    """Deleting a row a running Support+ subscription relies on is refused up front (R7),
-    with what to do first, both on the delete page and in the "delete selected" action."""
-
-    guarded_as = ""  # the keyword of check_support_plus_kept() for deleted rows
-
-    def _refused(self, request, rows) -> bool:
-        try:
-            check_support_plus_kept(**{self.guarded_as: list(rows)})
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return True
-        return False
-
-    def delete_view(self, request, object_id, extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is not None and self._refused(request, [obj]):
-            opts = self.model._meta
-            return HttpResponseRedirect(
-                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-            )
-        return super().delete_view(request, object_id, extra_context)
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if "delete_selected" in actions:
-            _func, name, description = actions["delete_selected"]
-            actions["delete_selected"] = (self._delete_selected, name, description)
-        return actions
-
-    @staticmethod
-    def _delete_selected(modeladmin, request, queryset):
-        if modeladmin._refused(request, queryset):
-            return None
-        return delete_selected(modeladmin, request, queryset)
-
-
 @admin.register(RentalPeriod)
-class RentalPeriodAdmin(SupportPlusGuardedDeleteMixin, SimpleHistoryAdmin):
+class RentalPeriodAdmin(CheckedInputAdminMixin, SupportPlusGuardedDeleteMixin, SimpleHistoryAdmin):
     list_display = ["licence", "start", "end", "annual_rent"]
     list_filter = ["start", "end", "licence__variant"]
     search_fields = ["licence__customer__number", "licence__customer__name"]
@@ -228,7 +411,9 @@ class RentalPeriodAdmin(SupportPlusGuardedDeleteMixin, SimpleHistoryAdmin):
 
 
 @admin.register(HalfFareSubscription)
-class HalfFareSubscriptionAdmin(SupportPlusGuardedDeleteMixin, SimpleHistoryAdmin):
+class HalfFareSubscriptionAdmin(
+    CheckedInputAdminMixin, SupportPlusGuardedDeleteMixin, SimpleHistoryAdmin
+):
     list_display = ["customer", "start", "end"]
     list_filter = ["start", "end"]
     search_fields = ["customer__number", "customer__name"]
@@ -238,7 +423,7 @@ class HalfFareSubscriptionAdmin(SupportPlusGuardedDeleteMixin, SimpleHistoryAdmi
 
 
 class SupportPlusAddForm(forms.ModelForm):
-    persons = forms.ModelMultipleChoiceField(
+    persons = CheckedModelMultipleChoiceField(
         queryset=Contact.objects.select_related("customer"),
         label=_("Registered persons"),
         help_text=_("The first person is included; each further person is an additional one."),
@@ -285,7 +470,7 @@ class SupportPlusRegistrationInline(admin.TabularInline):
 
 
 @admin.register(SupportPlusSubscription)
-class SupportPlusSubscriptionAdmin(SimpleHistoryAdmin):
+class SupportPlusSubscriptionAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
     """Subscriptions are added through the R7 rules; afterwards only their end can be
     brought forward (``support_plus_end``)."""
 

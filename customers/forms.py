@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from q3helpdesk.guards import SafeTextForm
+
 from .models import Language
 
 CUSTOMER_FIELDS = (
@@ -18,7 +20,7 @@ CUSTOMER_FIELDS = (
 CONTACT_FIELDS = ("contact_name", "contact_role", "contact_email", "contact_phone")
 
 
-class CustomerForm(forms.Form):
+class CustomerForm(SafeTextForm, forms.Form):
     """A new customer; the caller becomes its first contact; a possible duplicate must be
     confirmed (``confirm_duplicate``) before the customer is created."""
 
@@ -66,7 +68,7 @@ class CustomerForm(forms.Form):
         return [self[name] for name in CONTACT_FIELDS]
 
 
-class ContactForm(forms.Form):
+class ContactForm(SafeTextForm, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=140)
     role = forms.CharField(
         label=_("Role"),

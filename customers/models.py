@@ -153,6 +153,8 @@ class Customer(NameKeyed):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = PhoneNumberField(_("phone"), blank=True, region="CH")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Who changed what (issue 15); the lookup keys are derived from the name.
+    history = HistoricalRecords(excluded_fields=["name_key", "fold_key"])
 
     class Meta:
         verbose_name = _("customer")
@@ -201,6 +203,7 @@ class Contact(NameKeyed):
         blank=True,
         help_text=_("Empty: the customer's language."),
     )
+    history = HistoricalRecords(excluded_fields=["name_key", "fold_key"])
 
     class Meta:
         verbose_name = _("contact")

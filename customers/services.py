@@ -16,6 +16,8 @@ from django.db.models import BigIntegerField, Max
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from q3helpdesk.guards import service
+
 from .hooks import check_credit_change, support_plus_capacity
 from .locks import advisory_lock
 from .models import (
@@ -83,19 +85,20 @@ def _next_customer_number() -> str:
     return str(max(FIRST_CUSTOMER_NUMBER, (highest or 0) + 1))
 
 
+@service
 @transaction.atomic
 def customer_create(
     *,
     name: str,
-    number: str | None = None,
-    street: str = "",
-    house_number: str = "",
-    postcode: str = "",
-    city: str = "",
-    country: str = "CH",
-    language: str = "fr",
-    email: str = "",
-    phone: str = "",
+    number: str | int | None = None,
+    street: str | None = "",
+    house_number: str | None = "",
+    postcode: str | None = "",
+    city: str | None = "",
+    country: str | None = "CH",
+    language: str | None = "fr",
+    email: str | None = "",
+    phone: str | None = "",
 ) -> Customer:
     """Create a customer; without ``number`` the next free customer number is assigned."""
     if number is None:
@@ -138,15 +141,16 @@ def _contact_fields(*, name, email, phone, role, language) -> dict:
     }
 
 
+@service
 @transaction.atomic
 def contact_create(
     *,
     customer: Customer,
     name: str,
-    email: str = "",
-    phone: str = "",
-    role: str = "",
-    language: str = "",
+    email: str | None = "",
+    phone: str | None = "",
+    role: str | None = "",
+    language: str | None = "",
 ) -> Contact:
     """Add a contact person to a customer; an empty ``language`` means the customer's."""
     _require_saved(customer, Customer, _("Choose an existing customer."))
@@ -159,15 +163,16 @@ def contact_create(
     return contact
 
 
+@service
 @transaction.atomic
 def contact_update(
     *,
     contact: Contact,
     name: str,
-    email: str = "",
-    phone: str = "",
-    role: str = "",
-    language: str = "",
+    email: str | None = "",
+    phone: str | None = "",
+    role: str | None = "",
+    language: str | None = "",
 ) -> Contact:
     """Change a contact person's name, role, e-mail, phone or language.
 
@@ -183,6 +188,7 @@ def contact_update(
     return contact
 
 
+@service
 @transaction.atomic
 def customer_create_with_contact(*, contact: dict | None = None, **customer_fields) -> Customer:
     """Create a customer (see :func:`customer_create`) and, when ``contact`` names someone,
@@ -206,6 +212,7 @@ def customer_create_with_contact(*, contact: dict | None = None, **customer_fiel
     return customer
 
 
+@service(own_checks=("modules",))
 @transaction.atomic
 def licence_create(
     *, customer: Customer, variant: str, modules: list[str], kind: str = "rental"
@@ -237,6 +244,7 @@ def _require_rent(annual_rent) -> None:
         raise ValidationError(_("Give the annual rent as an exact amount, for example 480.00."))
 
 
+@service
 @transaction.atomic
 def rental_period_create(
     *, licence: Licence, start: date, end: date, annual_rent: Decimal
@@ -253,6 +261,7 @@ def rental_period_create(
     return period
 
 
+@service
 @transaction.atomic
 def rental_period_update(
     *, period: RentalPeriod, start: date, end: date, annual_rent: Decimal
@@ -277,6 +286,7 @@ def rental_period_update(
     return period
 
 
+@service
 @transaction.atomic
 def licence_update(*, licence: Licence, variant: str) -> Licence:
     """Change the variant of a licence (an upgrade, or a downgrade to standard or advanced).
@@ -298,6 +308,7 @@ def licence_update(*, licence: Licence, variant: str) -> Licence:
     return licence
 
 
+@service
 @transaction.atomic
 def half_fare_subscribe(*, customer: Customer, start: date, end: date) -> HalfFareSubscription:
     """Record a half-fare subscription; subscriptions of one customer never overlap."""
@@ -310,6 +321,7 @@ def half_fare_subscribe(*, customer: Customer, start: date, end: date) -> HalfFa
     return subscription
 
 
+@service
 @transaction.atomic
 def half_fare_update(
     *, subscription: HalfFareSubscription, start: date, end: date
@@ -339,6 +351,7 @@ def _one_year_after(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
+@service(own_checks=("registered",))
 def support_plus_check(
     *, customer: Customer, start: date, end: date, registered: list[Contact]
 ) -> None:
@@ -435,6 +448,7 @@ def _most_running_at_once(start: date, end: date) -> int:
     return max((sum(1 for s, e in spans if s <= day <= e) for day in days), default=0)
 
 
+@service(own_checks=("registered",))
 @transaction.atomic
 def support_plus_subscribe(
     *, customer: Customer, start: date, end: date, registered: list[Contact]
@@ -458,6 +472,7 @@ def support_plus_subscribe(
     return subscription
 
 
+@service
 def support_plus_end_check(*, subscription: SupportPlusSubscription, end: date) -> None:
     """Raise ``ValidationError`` unless the subscription may end on ``end`` instead (R7).
 
@@ -483,6 +498,7 @@ def support_plus_end_check(*, subscription: SupportPlusSubscription, end: date) 
     check_credit_change(support_plus=saved)
 
 
+@service
 @transaction.atomic
 def support_plus_end(
     *, subscription: SupportPlusSubscription, end: date

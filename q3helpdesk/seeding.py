@@ -19,6 +19,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import CharField, F, Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from billing.models import Company
 from billing.selectors import tariff_in_force
@@ -217,6 +219,24 @@ def seed_customers(today: date) -> int:
         _apply_scenario(customer, contacts, SCENARIOS[demo.number], today)
         count += 1
     return count
+
+
+def non_demo_customers() -> QuerySet[Customer]:
+    """The customers that are not demo data (seed_demo refuses to run beside them).
+
+    Demo customers carry no marker column; they are recognised by what seeding writes: the
+    hand-written ones by their number *and* name together (demo_data.DEMO_CUSTOMERS), the
+    generated ones by the e-mail address seed_scale derives from their number
+    (``info@<name>-<number>.ch``). A real customer matches neither.
+    """
+    hand_written = Q(pk__in=[])
+    for demo in demo_data.DEMO_CUSTOMERS:
+        hand_written |= Q(number=demo.number, name=demo.name)
+    generated = Q(
+        email__startswith="info@",
+        email__endswith=Concat(Value("-"), F("number"), Value(".ch"), output_field=CharField()),
+    )
+    return Customer.objects.exclude(hand_written | generated)
 
 
 def _slug(text: str) -> str:

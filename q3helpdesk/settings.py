@@ -5,6 +5,7 @@ key and the SQLite file `db.sqlite3`. Production: set `SECRET_KEY`, `ALLOWED_HOS
 `DATABASE_URL=postgres://…` and `EMAIL_URL`; see the README.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -28,6 +29,9 @@ if not SECRET_KEY:
             "or set DEBUG=on for local development only."
         )
     SECRET_KEY = "django-insecure-development-key-never-use-in-production"  # noqa: S105
+# Rotating the key: put the new key in SECRET_KEY and the old one here (comma-separated)
+# for as long as sessions and password-reset links signed with it should stay valid.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -53,6 +57,12 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "q3helpdesk.accounts",
+    "csp",
     "customers",
     "billing",
     "cases",
@@ -62,15 +72,25 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files need no policy; every response of Django gets one.
+    "q3helpdesk.headers.ContentSecurityPolicyMiddleware",
+    "q3helpdesk.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "q3helpdesk.accounts.middleware.TwoFactorMiddleware",
+    "q3helpdesk.accounts.middleware.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user, the language and the messages are known: its 400 page is a page.
+    "q3helpdesk.bad_requests.RefuseNulBytesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "q3helpdesk.urls"
@@ -128,6 +148,37 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses every login of a locked-out account+address.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one
+# address, that pair is locked for LOGIN_COOLOFF_MINUTES (`manage.py axes_reset_username
+# NAME` unlocks at once). A correct login resets the count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Its start-up banner would open the output of every manage.py command; lockouts still log.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "q3helpdesk.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "q3helpdesk.accounts.client_ip.client_ip"
+# Behind a reverse proxy: how many proxies in front of Django append to X-Forwarded-For.
+# 0 (the default) trusts no header and uses the address of the connection (REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Two-factor login (TOTP + recovery codes) for superusers and the Billing group; on in
+# production, off with DEBUG=on unless set.
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "q3helpdesk"
+
+# --- Sessions ----------------------------------------------------------------------------
+# A session idle for SESSION_IDLE_MINUTES (default 8 hours: a desk shift) is over: the
+# cookie and the database row expire together. Activity extends it, but the session is
+# written again at most every SESSION_ACTIVITY_REFRESH_SECONDS (not on every request), so
+# the timeout may fall up to that much early (q3helpdesk/accounts/middleware.py).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=8 * 60) * 60
+SESSION_ACTIVITY_REFRESH_SECONDS = 5 * 60
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -203,6 +254,27 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------
+# Scripts, styles, fonts and images come from our own origin only: no inline script, event
+# handler or style attribute (static/js and static/css/q3helpdesk.css hold them; htmx is
+# told not to inject its indicator style, see base.html). "data:" images are Bootstrap's
+# SVG icons (select arrow, close button, navbar toggler). The admin alone may use inline
+# styles (q3helpdesk/headers.py). Permissions-Policy and Cache-Control: q3helpdesk/headers.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

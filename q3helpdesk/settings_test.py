@@ -26,3 +26,8 @@ WHITENOISE_USE_FINDERS = True
 # Close connections after each request, so the live server of the browser test leaves
 # none open when the test database is dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# The suite logs users in with force_login (no second factor): two-factor enforcement is
+# off here, and the two-factor tests turn it on with override_settings.
+REQUIRE_2FA = False
+# django-axes reports every login at INFO: quiet in the test output.
+AXES_VERBOSE = False

@@ -4,10 +4,13 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from . import views
+from .accounts.forms import AdminLoginForm, LoginForm
 
 admin.site.site_header = _("q3helpdesk administration")
 admin.site.site_title = _("q3helpdesk")
 admin.site.index_title = _("Tariffs, modules, customers and company data")
+# The demo password is refused on the admin's login page too (see accounts/forms.py).
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,10 +23,13 @@ urlpatterns = [
     ),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("q3helpdesk.accounts.urls")),
     path("billing/", include("billing.urls")),
     path("", include("customers.urls")),
     path("", include("cases.urls")),

@@ -21,6 +21,7 @@ from .tables import NearCreditTable, OverdueCallbackTable, TopCustomerTable
 
 
 @role_required(*EVERYONE)
+@require_safe
 def home(request):
     """The home page: what each of the user's roles needs first."""
     today = timezone.localdate()

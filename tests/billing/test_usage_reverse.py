@@ -93,7 +93,7 @@ def test_a_usage_is_reversed_once_and_a_reversal_never():
 def test_invoiced_usage_cannot_be_reversed():
     customer = rental_customer(rent=Decimal(0))
     usage = post(customer, 10)
-    Usage.objects.filter(pk=usage.pk).update(invoiced_at=timezone.now())
+    Usage.objects.filter(pk=usage.pk).mark_invoiced(timezone.now())
     with pytest.raises(ValidationError, match="on an issued invoice"):
         usage_reverse(usage=usage)
     assert Usage.objects.count() == 1

@@ -235,7 +235,7 @@ def test_removing_an_entry_reverses_it_and_an_invoiced_one_is_refused(desk):
     desk.post(f"/cases/{case.pk}/entries/{first.pk}/remove/", HTTP_HX_REQUEST="true")
     first.refresh_from_db()
     assert first.is_removed
-    Usage.objects.filter(pk=second.usage_id).update(invoiced_at=timezone.now())
+    Usage.objects.filter(pk=second.usage_id).mark_invoiced(timezone.now())
     response = desk.post(
         f"/cases/{case.pk}/entries/{second.pk}/remove/",
         HTTP_HX_REQUEST="true",

@@ -220,7 +220,7 @@ def test_one_day_period_is_allowed():
         (JAN1, DEC31, Decimal("123456789.00"), "digits"),
         (JAN1, DEC31, 480.0, "exact amount"),
         (JAN1, DEC31, None, "exact amount"),
-        (JAN1, DEC31, "abc", "decimal number"),
+        (JAN1, DEC31, "abc", "exact amount"),
         ("2026-01-01", DEC31, Decimal("480"), "must be a date"),
         (JAN1, None, Decimal("480"), "must be a date"),
     ],

@@ -3,6 +3,7 @@
 from the case: the reply form comes with the quote and the case reference, a canned reply
 is inserted with its placeholders filled, and the answer joins the conversation."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -26,6 +27,8 @@ from q3helpdesk.roles import Role
 def test_reply_to_a_customer_from_the_case(
     live_server, request, user_with_role, settings, tmp_path
 ):
+    from playwright.sync_api import expect
+
     settings.MEDIA_ROOT = tmp_path
     user_with_role(Role.SUPPORT, username="stefan")
     today = date.today()
@@ -89,9 +92,9 @@ def test_reply_to_a_customer_from_the_case(
     assert page.evaluate("document.activeElement.id") == "id_body"
 
     page.select_option("[data-testid=canned-reply]", label="Salutations")
-    page.wait_for_function(
-        "document.querySelector('#id_body').value.startsWith('Bonjour Anne Favre,')",
-        timeout=5000,
+    # expect(), not wait_for_function: the page's CSP forbids the eval() that one runs
+    expect(page.locator("#id_body")).to_have_value(
+        re.compile(r"^Bonjour Anne Favre,"), timeout=5000
     )
     body = page.input_value("#id_body")
     assert "Votre avoir actuel" in body and body.index("Votre avoir") < body.index("> Le calcul")

@@ -197,9 +197,8 @@ def test_a_desk_day_in_french_and_german_at_1366(live_server, user_with_role, la
             b=10,
             a="29.17",  # 12 → 15 min; 5 from credit; 10 × 175 / 60
         )
-        page.wait_for_function(
-            "text => document.querySelector('#quote').textContent.includes(text)", arg=quote
-        )
+        # a locator, not wait_for_function: the page's CSP forbids the eval() that one runs
+        page.locator("#quote", has_text=quote).wait_for()
         assert page.locator("[data-testid=time-entry]").count() == 0
         day.check("quote")
         page.click("[data-testid=time-entry-form] button[type=submit]")

@@ -61,9 +61,8 @@ def test_answer_a_call_open_a_case_log_time_and_schedule_a_callback(
 
     page.select_option("#id_activity", "support")
     page.fill("#id_minutes", "32")
-    page.wait_for_function(
-        "document.querySelector('#quote').textContent.includes('35 min')", timeout=5000
-    )
+    # a locator, not wait_for_function: the page's CSP forbids the eval() that one runs
+    page.locator("#quote", has_text="35 min").wait_for(timeout=5000)
     assert "25" in page.inner_text("#quote") and "29.17" in page.inner_text("#quote")
     page.click("[data-testid=time-entry-form] button[type=submit]")
     page.wait_for_selector("[data-testid=time-entry]")

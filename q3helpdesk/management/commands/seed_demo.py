@@ -39,8 +39,13 @@ class Command(BaseCommand):
             action="store_true",
             help="run although DEBUG is off (demo users have the password 'demo')",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="run although the database holds customers that are not demo data",
+        )
 
-    def handle(self, *args, scale: int, allow_without_debug: bool, **options):
+    def handle(self, *args, scale: int, allow_without_debug: bool, force: bool, **options):
         if not settings.DEBUG and not allow_without_debug:
             raise CommandError(
                 "DEBUG is off: this looks like production. Demo users have the password "
@@ -48,6 +53,13 @@ class Command(BaseCommand):
             )
         if scale < 0:
             raise CommandError("--scale must be 0 or more.")
+        real = seeding.non_demo_customers()
+        if not force and real.exists():
+            raise CommandError(
+                f"This database holds {real.count()} customer(s) that are not demo data (for "
+                f"example {real.order_by('number').first()}): demo data and demo logins do not "
+                "belong beside real customers. Use --force if you really want them here."
+            )
         today = timezone.localdate()
         users = seeding.seed_users()
         seeding.seed_company()
