@@ -156,6 +156,20 @@ class Case(models.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    @property
+    def is_lead(self) -> bool:
+        """A rental-switch lead: recorded for sales, no support time, no e-mail."""
+        return self.kind == CaseKind.LEAD
+
+    @property
+    def is_support_case(self) -> bool:
+        return self.kind == CaseKind.CASE
+
+    @property
+    def can_log_time(self) -> bool:
+        """Time is logged on support cases that are still being worked on."""
+        return self.is_support_case and self.is_active
+
 
 class TimeEntry(models.Model):
     case = models.ForeignKey(

@@ -23,6 +23,7 @@ from django.db.models import CharField, F, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 from billing.models import Company
+from billing.rules import years_after
 from billing.selectors import tariff_in_force
 from customers import services
 from customers.models import (
@@ -61,7 +62,8 @@ def _year_start(today: date, month: int) -> date:
 
 
 def _plus_year(day: date, years: int = 1) -> date:
-    return day.replace(year=day.year + years)
+    """The same day ``years`` later or earlier (29 February: 28 February)."""
+    return years_after(day, years)
 
 
 @dataclass(frozen=True)

@@ -388,3 +388,16 @@ def test_no_lead_for_a_customer_who_may_get_support(desk):
     )
     assert "open a support case instead" in response.content.decode()
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "time_form"),
+    [("case", "open", True), ("case", "resolved", False), ("lead", "open", False)],
+)
+def test_time_is_logged_only_on_support_cases_being_worked_on(desk, kind, status, time_form):
+    customer = rental_customer() if kind == "case" else CustomerFactory()
+    case = case_create(customer=customer, channel="phone", subject="Lohnlauf", kind=kind)
+    Case.objects.filter(pk=case.pk).update(status=status)
+    html = desk.get(f"/cases/{case.pk}/").content.decode()
+    assert ('data-testid="time-entry-form"' in html) is time_form
+    assert ("Prospect passage à la location" in html) is (kind == "lead")

@@ -1,14 +1,16 @@
 """`seed_demo`: realistic, idempotent demo data covering every rule, and bulk generation."""
 
-from datetime import date
+from datetime import date, datetime
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from billing.models import Tariff
 from customers.models import (
@@ -53,6 +55,16 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(settings, capsys):
     out = capsys.readouterr().out
     for username in ("infoline", "support", "billing", "manager", "admin"):
         assert username in out
+
+
+def test_seed_demo_runs_on_29_february(settings):
+    """The demo's rental years start on the day it is seeded: a leap day ends on 28 February."""
+    settings.DEBUG = True
+    with time_machine.travel(datetime(2028, 2, 29, 9, 0, tzinfo=ZoneInfo("Europe/Zurich"))):
+        call_command("seed_demo")
+        assert seeding.seed_scale(40, date(2028, 2, 29)) == 40
+    assert RentalPeriod.objects.exists()
+    assert not RentalPeriod.objects.filter(end__lt=F("start")).exists()
 
 
 def test_seed_demo_refuses_to_run_without_debug(settings):

@@ -1,4 +1,5 @@
-"""What a review of the credit rules found, each fixed and kept fixed (today: 02.03.2026)."""
+"""Credit on long-running cases, verified software errors marked while time is logged, and
+rental years split by the migration (today: 02.03.2026)."""
 
 import importlib
 import threading

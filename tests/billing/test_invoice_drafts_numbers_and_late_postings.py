@@ -1,4 +1,4 @@
-"""Invoicing holes found in review: each test failed before its fix."""
+"""Drafts that go stale, numbering in date order, late postings, VAT changes, dead runs."""
 
 from datetime import date, timedelta
 from decimal import Decimal

@@ -1,4 +1,5 @@
-"""What a review of the e-mail channel found, each fixed and kept fixed (today: 02.03.2026)."""
+"""Incoming mail: threading, unreadable messages, attachments and follow-ups (today:
+02.03.2026)."""
 
 from datetime import timedelta
 
