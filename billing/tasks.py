@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from .models import Invoice, InvoiceRun, InvoiceRunStatus
+from .services import invoice_drafts, invoice_pdf_stored
 
 # The worker runs unseen: what it did and what failed is told here (settings.LOGGING).
 log = logging.getLogger(__name__)
@@ -17,8 +18,6 @@ log = logging.getLogger(__name__)
 @task()
 def render_invoice_pdf(invoice_id: int) -> str:
     """Background: render the PDF of an invoice just issued and store it for good."""
-    from .services import invoice_pdf_stored
-
     invoice = Invoice.objects.filter(pk=invoice_id).first()
     if invoice is None:
         log.warning("PDF of invoice %s not rendered: the invoice no longer exists", invoice_id)
@@ -35,8 +34,6 @@ def render_invoice_pdf(invoice_id: int) -> str:
 @task()
 def run_invoice_drafts(run_id: int) -> str:
     """Background: build the drafts of a period, reporting progress on the run."""
-    from .services import invoice_drafts
-
     run = InvoiceRun.objects.get(pk=run_id)
     if run.status != InvoiceRunStatus.QUEUED:
         return run.status

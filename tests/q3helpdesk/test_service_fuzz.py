@@ -58,8 +58,9 @@ def public_services() -> dict[str, Callable]:
         for name, function in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(function):
                 continue
-            if inspect.unwrap(function).__module__ != module_name:
-                continue  # imported from elsewhere
+            defined_in = inspect.unwrap(function).__module__
+            if defined_in != module_name and not defined_in.startswith(f"{module_name}."):
+                continue  # imported from elsewhere (a package's own modules count as it)
             parameters = list(inspect.signature(function).parameters.values())
             if parameters and all(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in parameters):
                 found[f"{module_name}.{name}"] = function
