@@ -1,5 +1,4 @@
 import django_filters
-from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -16,29 +15,13 @@ from .models import (
     Usage,
     UsageDraw,
 )
+from .selectors import LedgerMinutes, ledger_minutes_q
 
 # Where credit comes from: the licence variant of a rental period's grant, or Support+.
 CREDIT_FROM_CHOICES = [
     *LicenceVariant.choices,
     (GrantSource.SUPPORT_PLUS, GrantSource.SUPPORT_PLUS.label),
 ]
-
-
-class LedgerMinutes(models.TextChoices):
-    FREE = "free", _("Free")
-    CREDIT = "credit", _("From credit")
-    BILLABLE = "billable", _("Billable")
-    UNBILLED = "unbilled", _("Billable, not invoiced yet")
-
-
-def ledger_minutes_q(kind: str) -> Q:
-    """The postings that carry minutes of ``kind`` (reversals included, so sums stay net)."""
-    return {
-        LedgerMinutes.FREE: ~Q(free_minutes=0),
-        LedgerMinutes.CREDIT: ~Q(credit_minutes=0),
-        LedgerMinutes.BILLABLE: ~Q(billable_minutes=0),
-        LedgerMinutes.UNBILLED: ~Q(billable_minutes=0) & Q(invoiced_at__isnull=True),
-    }[kind]
 
 
 class UsageFilter(DateRangeFilterSet):

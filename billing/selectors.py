@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import (
     Count,
     DecimalField,
@@ -22,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.models import Contact, Customer, LicenceKind, RentalPeriod
 from customers.selectors import SupportStatus, support_status
@@ -545,3 +547,23 @@ def invoice_line_groups(invoice: Invoice) -> list[LineGroup]:
 def tariff_upcoming(*, on: date) -> Tariff | None:
     """The next tariff entered to come into force after ``on``, if there is one."""
     return Tariff.objects.filter(valid_from__gt=on).order_by("valid_from").first()
+
+
+# --- the ledger's kinds of minutes (the ledger's filter and the dashboard count alike) ---
+
+
+class LedgerMinutes(models.TextChoices):
+    FREE = "free", gettext_lazy("Free")
+    CREDIT = "credit", gettext_lazy("From credit")
+    BILLABLE = "billable", gettext_lazy("Billable")
+    UNBILLED = "unbilled", gettext_lazy("Billable, not invoiced yet")
+
+
+def ledger_minutes_q(kind: str) -> Q:
+    """The postings that carry minutes of ``kind`` (reversals included, so sums stay net)."""
+    return {
+        LedgerMinutes.FREE: ~Q(free_minutes=0),
+        LedgerMinutes.CREDIT: ~Q(credit_minutes=0),
+        LedgerMinutes.BILLABLE: ~Q(billable_minutes=0),
+        LedgerMinutes.UNBILLED: ~Q(billable_minutes=0) & Q(invoiced_at__isnull=True),
+    }[kind]

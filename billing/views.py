@@ -1,7 +1,6 @@
 """Billing pages: the ledger audit (read-only) and invoices (Billing works, Manager reads)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from customers.views import TableListView
+from q3helpdesk.roles import requires
 
 from . import selectors, services
 from .filters import CreditGrantFilter, InvoiceFilter, UsageFilter
@@ -59,12 +59,8 @@ READ_INVOICES = "billing.view_invoice"
 WORK_INVOICES = "billing.change_invoice"
 
 
-def _read(view):
-    return login_required(permission_required(READ_INVOICES, raise_exception=True)(view))
-
-
-def _work(view):
-    return login_required(permission_required(WORK_INVOICES, raise_exception=True)(view))
+_read = requires(READ_INVOICES)
+_work = requires(WORK_INVOICES)
 
 
 def _error(request, exc: ValidationError) -> None:
@@ -108,8 +104,7 @@ class InvoiceListView(TableListView):
         return context
 
 
-@login_required
-@permission_required("billing.add_invoicerun", raise_exception=True)
+@requires("billing.add_invoicerun")
 @require_POST
 def invoice_run_new(request: HttpRequest) -> HttpResponse:
     form = InvoiceRunForm(request.POST)

@@ -11,7 +11,6 @@ from datetime import date, datetime, time
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +18,6 @@ from customers.models import Contact
 from customers.selectors import support_status
 from q3helpdesk.guards import service
 
-from .filters import CallbackState, callback_expired_q, callback_state_q
 from .models import (
     AttemptOutcome,
     Callback,
@@ -231,56 +229,3 @@ def callback_attempt(
     if fields:
         callback.save(update_fields=fields)
     return callback
-
-
-# --- reads ----------------------------------------------------------------------------------
-
-
-def callbacks_open() -> QuerySet[Callback]:
-    """Open callbacks, Support+ first, then by their earliest window (R7, R11), with their
-    windows and attempts (who tried, with what outcome and note)."""
-    return (
-        Callback.objects.filter(status=CallbackStatus.OPEN)
-        .select_related("case__customer", "claimed_by")
-        .prefetch_related(
-            "windows",
-            Prefetch("attempts", queryset=CallbackAttempt.objects.select_related("by")),
-        )
-        .order_by("-support_plus", "first_window_start", "id")
-    )
-
-
-def callbacks_waiting(now: datetime) -> QuerySet[Callback]:
-    """Open callbacks with a window still to come or running."""
-    return callbacks_open().filter(last_window_end__gte=now)
-
-
-def callbacks_missed(now: datetime) -> QuerySet[Callback]:
-    """Open callbacks whose every window has passed without reaching the customer, for the
-    tariff's ``callback_expiry_days`` (still to call late, or to cancel); later they have
-    left the queue (the state ``expired`` of the list of all callbacks)."""
-    return (
-        callbacks_open()
-        .filter(callback_state_q(CallbackState.MISSED, now))
-        .exclude(callback_expired_q(now))
-    )
-
-
-def callbacks_due_q(now: datetime) -> Q:
-    """Due now: open, a window has started (the first one), and not expired — waiting in a
-    running window, overdue, or missed in the last ``callback_expiry_days``."""
-    return Q(status=CallbackStatus.OPEN, first_window_start__lte=now) & ~callback_expired_q(now)
-
-
-def callbacks_due_count(now: datetime) -> int:
-    """How many callbacks are due now (the navigation's badge): one COUNT query."""
-    return Callback.objects.filter(callbacks_due_q(now)).count()
-
-
-@service
-def callbacks_for(*, user: AbstractBaseUser, now: datetime) -> QuerySet[Callback]:
-    """The callbacks of ``user``'s work: open and not expired, claimed by them (whenever the
-    window), or claimed by nobody and due now. Support+ first, then by the first window."""
-    mine = Q(claimed_by=user) & ~callback_expired_q(now)
-    free = Q(claimed_by__isnull=True) & callbacks_due_q(now)
-    return callbacks_open().filter(mine | free)

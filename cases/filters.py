@@ -2,48 +2,25 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db import models
-from django.db.models import (
-    DateTimeField,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Q,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Tariff
 from customers.filters import DATE_INPUT, DateRangeFilterSet
 
 from . import selectors
 from .models import (
     ACTIVE_STATUSES,
     Callback,
-    CallbackStatus,
     Case,
     CaseKind,
     CaseStatus,
     Channel,
 )
+from .selectors import CallbackState, callback_state_q, desk_users
 
 
 def _start_of(day):
     return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def desk_users(request=None):
-    """Active users who may work cases (desk roles, administrators)."""
-    perm = Q(
-        groups__permissions__content_type__app_label="cases",
-        groups__permissions__codename="change_case",
-    ) | Q(is_superuser=True)
-    return get_user_model().objects.filter(perm, is_active=True).distinct().order_by("username")
 
 
 ACTIVE = "active"  # the status filter's "open or waiting"
@@ -155,59 +132,6 @@ class CaseFilter(DateRangeFilterSet):
 
     def filter_resolved_to(self, queryset, name, value):
         return queryset.filter(resolved_at__lt=_start_of(value + timedelta(days=1)))
-
-
-class CallbackState(models.TextChoices):
-    """What became of a callback, as the dashboard counts it (derived from the clock)."""
-
-    WAITING = "waiting", _("Waiting (a window is still to come)")
-    OVERDUE = "overdue", _("Overdue (first window passed, not reached yet)")
-    MISSED = "missed", _("Missed (every window passed)")
-    EXPIRED = "expired", _("Missed long ago (out of the queue)")
-    FIRST_WINDOW = "first_window", _("Reached within the first window")
-    REACHED = "reached", _("Reached")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-def callback_expired_q(now) -> Q:
-    """An open callback whose last window ended more than the tariff's
-    ``callback_expiry_days`` before ``now``: it has left the queue and the navigation count.
-
-    The days are read from the tariff in force inside the same query (a subquery), so no
-    job marks anything and no page runs one query more for it.
-    """
-    days = Subquery(
-        Tariff.objects.filter(valid_from__lte=timezone.localdate(now))
-        .order_by("-valid_from")
-        .values("callback_expiry_days")[:1]
-    )
-    default = Tariff._meta.get_field("callback_expiry_days").default
-    span = ExpressionWrapper(
-        Coalesce(days, default, output_field=IntegerField()) * Value(timedelta(days=1)),
-        output_field=DurationField(),
-    )
-    limit = ExpressionWrapper(Value(now) - span, output_field=DateTimeField())
-    return Q(status=CallbackStatus.OPEN, last_window_end__lt=limit)
-
-
-def callback_state_q(state: str, now) -> Q:
-    """The condition of a callback state at ``now`` (the dashboard counts with the same).
-
-    ``expired`` is a part of ``missed``: a missed callback stays in the queue page (to call
-    late or to cancel) for the tariff's ``callback_expiry_days``, then only here.
-    """
-    open_ = Q(status=CallbackStatus.OPEN)
-    if state == CallbackState.EXPIRED:
-        return callback_expired_q(now)
-    return {
-        CallbackState.WAITING: open_ & Q(first_window_end__gte=now),
-        CallbackState.OVERDUE: open_ & Q(first_window_end__lt=now, last_window_end__gte=now),
-        CallbackState.MISSED: open_ & Q(last_window_end__lt=now),
-        CallbackState.FIRST_WINDOW: Q(status=CallbackStatus.DONE)
-        & Q(closed_at__lte=F("first_window_end")),
-        CallbackState.REACHED: Q(status=CallbackStatus.DONE),
-        CallbackState.CANCELLED: Q(status=CallbackStatus.CANCELLED),
-    }[state]
 
 
 class CallbackFilter(DateRangeFilterSet):

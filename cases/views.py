@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -23,9 +22,10 @@ from customers.models import Customer
 from customers.selectors import customer_lookup, possible_duplicates, support_status
 from customers.services import customer_create_with_contact
 from customers.views import TableListView
+from q3helpdesk.roles import requires
 
 from . import callbacks, emails, selectors, services
-from .filters import CallbackFilter, CaseFilter, desk_users
+from .filters import CallbackFilter, CaseFilter
 from .forms import (
     AttemptForm,
     CallbackCancelForm,
@@ -54,18 +54,15 @@ from .models import (
     SupportEmail,
     TimeEntry,
 )
+from .selectors import desk_users
 from .tables import CallbackTable, CaseTable
 
 READ = "cases.view_case"
 WORK = "cases.change_case"
 
 
-def desk_read(view):
-    return login_required(permission_required(READ, raise_exception=True)(view))
-
-
-def desk_work(view):
-    return login_required(permission_required(WORK, raise_exception=True)(view))
+desk_read = requires(READ)
+desk_work = requires(WORK)
 
 
 def _perform(request: HttpRequest, call, success: str) -> bool:
@@ -501,10 +498,10 @@ def callback_queue(request: HttpRequest) -> HttpResponse:
         "cases/callback_queue.html",
         {
             "now": now,
-            "waiting": Paginator(callbacks.callbacks_waiting(now), 50).get_page(
+            "waiting": Paginator(selectors.callbacks_waiting(now), 50).get_page(
                 request.GET.get("page")
             ),
-            "missed": Paginator(callbacks.callbacks_missed(now), 50).get_page(
+            "missed": Paginator(selectors.callbacks_missed(now), 50).get_page(
                 request.GET.get("missed_page")
             ),
             "attempt_form": AttemptForm(),

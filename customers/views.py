@@ -31,11 +31,12 @@ class TableListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixi
 # --- the customer list and contacts ---------------------------------------------------------
 # (imports here keep TableListView's block above untouched for the exports' engineer)
 from django.contrib import messages  # noqa: E402
-from django.contrib.auth.decorators import login_required, permission_required  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.shortcuts import get_object_or_404, redirect, render  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
+
+from q3helpdesk.roles import requires  # noqa: E402
 
 from .filters import CustomerFilter  # noqa: E402
 from .forms import ContactForm  # noqa: E402
@@ -66,8 +67,7 @@ def _contact_form_page(request, customer: Customer, form, contact: Contact | Non
     )
 
 
-@login_required
-@permission_required("customers.add_contact", raise_exception=True)
+@requires("customers.add_contact")
 def contact_new(request, number: str):
     customer = get_object_or_404(Customer, number=number)
     form = ContactForm(request.POST or None)
@@ -83,8 +83,7 @@ def contact_new(request, number: str):
     return _contact_form_page(request, customer, form)
 
 
-@login_required
-@permission_required("customers.change_contact", raise_exception=True)
+@requires("customers.change_contact")
 def contact_edit(request, number: str, pk: int):
     contact = get_object_or_404(
         Contact.objects.select_related("customer"), pk=pk, customer__number=number

@@ -1,8 +1,7 @@
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from cases.callbacks import callbacks_due_count
-from cases.selectors import inbox_waiting_count
+from cases.selectors import callbacks_due_count, inbox_waiting_count
 
 from .roles import Role, user_roles
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from functools import wraps
 
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -91,6 +92,17 @@ def user_roles(user) -> frozenset[Role]:
 
 def has_role(user, roles: Iterable[Role]) -> bool:
     return bool(user_roles(user) & set(roles))
+
+
+def requires(permission: str) -> Callable:
+    """View decorator: anonymous users go to the login page, users without ``permission``
+    (given to their role by :data:`ROLE_PERMISSIONS`) get 403. The one check of the pages;
+    :func:`role_required` is for the pages every role has (home, dashboard)."""
+
+    def decorator(view):
+        return login_required(permission_required(permission, raise_exception=True)(view))
+
+    return decorator
 
 
 def role_required(*roles: Role) -> Callable:

@@ -12,12 +12,12 @@ from customers.exports import export_response
 from customers.models import LicenceVariant
 from customers.selectors import customer_overview
 
-from . import dashboard as board
-from . import selectors
-from .forms import PeriodForm
-from .periods import preset
+from .dashboard import selectors
+from .dashboard import tiles as board
+from .dashboard.forms import PeriodForm
+from .dashboard.periods import preset
+from .dashboard.tables import NearCreditTable, OverdueCallbackTable, TopCustomerTable
 from .roles import EVERYONE, Role, role_required, user_roles
-from .tables import NearCreditTable, OverdueCallbackTable, TopCustomerTable
 
 
 @role_required(*EVERYONE)

@@ -49,7 +49,7 @@ from billing.models import Invoice, Usage  # noqa: E402
 from cases.models import ACTIVE_STATUSES, Callback, CallbackStatus, Case, TimeEntry  # noqa: E402
 from customers.models import Customer, search_key  # noqa: E402
 from customers.selectors import LOOKUP_MAX as MAX_MATCHES  # noqa: E402
-from q3helpdesk import demo_data  # noqa: E402
+from q3helpdesk.demo import data as demo_data  # noqa: E402
 
 ROLES = ("infoline", "support", "billing", "manager")
 

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from q3helpdesk.seeding import DEMO_PASSWORD
+from q3helpdesk.demo.seeding import DEMO_PASSWORD
 
 DEMO_PASSWORD_REFUSED = _(
     "The demo password is not accepted on this server. Ask an administrator to set a real "

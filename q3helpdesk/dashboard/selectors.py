@@ -32,13 +32,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from billing.filters import LedgerMinutes, ledger_minutes_q
 from billing.models import CreditGrant, GrantSource, Invoice, InvoiceStatus, Usage, UsageDraw
 from billing.rules import round_money
-from billing.selectors import support_plus_capacity
-from cases.callbacks import callbacks_for
-from cases.filters import CallbackState, callback_state_q
+from billing.selectors import LedgerMinutes, ledger_minutes_q, support_plus_capacity
 from cases.models import ACTIVE_STATUSES, Callback, Case, CaseKind
+from cases.selectors import CallbackState, callback_state_q, callbacks_for
 from customers.models import SupportPlusSubscription
 
 from .periods import Period, weeks
@@ -450,7 +448,7 @@ class DeskWork:
 def desk_work(*, user, now: datetime, rows: int = HOME_ROWS) -> DeskWork:
     """The open cases assigned to ``user`` (open or waiting for the customer; Support+
     first, then the newest) and the callbacks of their work (claimed by them, or claimed
-    by nobody and due now, see ``cases.callbacks.callbacks_for``): 4 queries."""
+    by nobody and due now, see ``cases.selectors.callbacks_for``): 4 queries."""
     cases = list(
         Case.objects.filter(assignee=user, status__in=ACTIVE_STATUSES)
         .select_related("customer", "contact")

@@ -12,8 +12,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from billing.models import Activity, GrantSource
-from cases.filters import CallbackState
 from cases.models import CaseKind, Channel
+from cases.selectors import CallbackState
 from customers.models import LicenceVariant
 
 from . import selectors

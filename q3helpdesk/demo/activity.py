@@ -7,7 +7,7 @@ a case goes to the ledger through :func:`billing.services.record_usage` (R1–R9
 5-minute unit per case and activity, credit drawn in date order, half-fare, amounts), in
 date order per customer; the phone cases that could not be put through get callbacks in
 the windows the customer gave (R11). The complete months, up to the month before last, are
-then invoiced through the billing services. The planning is in ``demo_planning`` (no
+then invoiced through the billing services. The planning is in ``planning`` (no
 queries); cases, entries and callbacks are written here in bulk, so that ``seed_demo
 --scale 10000`` takes minutes, not hours.
 
@@ -42,8 +42,8 @@ from customers.models import (
     SupportPlusSubscription,
 )
 
-from . import demo_data
-from .demo_planning import (
+from . import data as demo_data
+from .planning import (
     DEMO,
     GENERATED,
     Facts,

@@ -563,7 +563,7 @@ DEMO_CUSTOMERS: tuple[DemoCustomer, ...] = (
 )
 
 
-# --- a year of desk activity (q3helpdesk.demo_activity) ---------------------------------
+# --- a year of desk activity (q3helpdesk.demo.activity) ---------------------------------
 
 # Subjects of the cases, as the desk writes them in the customer's language.
 SUBJECTS = {

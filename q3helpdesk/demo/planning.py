@@ -1,4 +1,4 @@
-"""Planning a customer's year of desk activity for the demo (see ``demo_activity``).
+"""Planning a customer's year of desk activity for the demo (see ``activity``).
 
 Pure planning: unsaved cases, time entries and callbacks with their historic instants,
 drawn from a random generator seeded per customer. Nothing here queries the database;
@@ -25,7 +25,7 @@ from cases.models import (
 )
 from customers.models import Contact, Customer
 
-from .demo_data import CALLBACK_PREFIX, INSTALL_SUBJECT, LEAD_SUBJECTS, REMOTE_SUBJECTS, SUBJECTS
+from .data import CALLBACK_PREFIX, INSTALL_SUBJECT, LEAD_SUBJECTS, REMOTE_SUBJECTS, SUBJECTS
 
 OPENS, CLOSES = 8 * 60, 17 * 60 + 30  # office hours, in minutes of the day
 LUNCH = (12 * 60, 13 * 60 + 15)
@@ -186,7 +186,7 @@ class Planner:
 
     def __init__(self, *, facts: Facts, seed: int, today: date, now: datetime, users: dict):
         self.facts = facts
-        self.rng = random.Random(f"{seed}:{facts.customer.number}")  # noqa: S311 - demo data
+        self.rng = random.Random(f"{seed}:{facts.customer.number}")
         self.today = today
         self.now = now
         self.support = users.get("support")

@@ -41,8 +41,8 @@ from customers.models import (
     search_key,
 )
 
-from . import demo_data
-from .roles import Role
+from ..roles import Role
+from . import data as demo_data
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed by `make dev`; demo users are for development
 DEMO_USERS = [

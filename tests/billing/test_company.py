@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from billing.models import Company
 from billing.selectors import company
-from q3helpdesk import seeding
+from q3helpdesk.demo import seeding
 from q3helpdesk.roles import Role
 
 pytestmark = pytest.mark.django_db

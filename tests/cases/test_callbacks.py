@@ -7,15 +7,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from cases.callbacks import (
-    callback_attempt,
-    callback_claim,
-    callback_schedule,
-    callbacks_due_count,
-    callbacks_missed,
-    callbacks_waiting,
-)
+from cases.callbacks import callback_attempt, callback_claim, callback_schedule
 from cases.models import Callback, CallbackAttempt, CallbackWindow
+from cases.selectors import callbacks_due_count, callbacks_missed, callbacks_waiting
 from cases.services import case_create
 from q3helpdesk.roles import Role
 from tests.factories import ContactFactory, UserFactory, rental_customer

@@ -21,17 +21,20 @@ from cases.callbacks import (
     callback_claim,
     callback_release,
     callback_schedule,
+)
+from cases.forms import AttemptForm
+from cases.models import Callback, CallbackAttempt, CaseNote
+from cases.selectors import (
+    CallbackState,
+    callback_state_q,
     callbacks_due_count,
     callbacks_for,
     callbacks_missed,
     callbacks_waiting,
 )
-from cases.filters import CallbackState, callback_state_q
-from cases.forms import AttemptForm
-from cases.models import Callback, CallbackAttempt, CaseNote
 from cases.services import case_create, case_set_status
-from q3helpdesk import selectors as board
-from q3helpdesk.periods import Period
+from q3helpdesk.dashboard import selectors as board
+from q3helpdesk.dashboard.periods import Period
 from q3helpdesk.roles import Role
 from tests.factories import UserFactory, rental_customer
 

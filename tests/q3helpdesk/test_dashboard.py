@@ -42,8 +42,8 @@ from billing.services import invoice_drafts, invoice_issue
 from cases.callbacks import callback_attempt, callback_schedule
 from cases.models import Case
 from cases.services import case_create, case_set_status, time_entry_add
-from q3helpdesk import selectors
-from q3helpdesk.periods import Period, preset
+from q3helpdesk.dashboard import selectors
+from q3helpdesk.dashboard.periods import Period, preset
 from q3helpdesk.roles import Role
 from tests.billing.conftest import make_creditor
 from tests.factories import ContactFactory, CustomerFactory, rental_customer, support_plus

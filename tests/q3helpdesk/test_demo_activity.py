@@ -17,7 +17,8 @@ from cases.models import Callback, CallbackStatus, Case, CaseKind, CaseStatus, T
 from cases.services import FREE_ON_VERIFIED_BUG
 from customers.models import Customer
 from customers.selectors import support_status
-from q3helpdesk import demo_activity, seeding
+from q3helpdesk.demo import activity as demo_activity
+from q3helpdesk.demo import seeding
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from customers.models import Customer
-from q3helpdesk import seeding
+from q3helpdesk.demo import seeding
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ from customers.models import (
     SupportPlusSubscription,
 )
 from customers.selectors import StatusCode, support_status
-from q3helpdesk import seeding
+from q3helpdesk.demo import seeding
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from billing.services import grants_sync_all
 from cases.search import case_search_rebuild
-from q3helpdesk import seeding
-from q3helpdesk.demo_activity import seed_activity
-from q3helpdesk.demo_mail import seed_mail
+from q3helpdesk.demo import seeding
+from q3helpdesk.demo.activity import seed_activity
+from q3helpdesk.demo.mail import seed_mail
 
 ACTIVITY_COUNTS = [
     ("cases", "cases"),

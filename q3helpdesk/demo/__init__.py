@@ -1,0 +1,1 @@
+"""The demo company: what `seed_demo` writes (customers, a year of desk activity, mail)."""
