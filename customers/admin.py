@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from q3helpdesk.guards import check_instance_text
+
 from .models import (
     Contact,
     Customer,
@@ -129,9 +131,35 @@ class CheckedDateHierarchyChangeList(ChangeList):
         return super().get_filters(request)
 
 
+def text_checked(form_class):
+    """``form_class`` refusing control characters in the row's text columns, as the
+    services do (:func:`q3helpdesk.guards.check_instance_text`): the admin writes rows
+    itself, and a NUL or escape saved here would only fail later, at the invoice."""
+
+    class TextChecked(form_class):
+        def _post_clean(self):
+            super()._post_clean()
+            try:
+                check_instance_text(self.instance)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+
+    TextChecked.__name__ = form_class.__name__
+    return TextChecked
+
+
 class CheckedInputAdminMixin:
-    """Bad ids in forms and URLs and impossible dates in the date hierarchy give a clear
-    error (or 404), never a 500. Every admin of the project uses it."""
+    """Bad ids in forms and URLs, impossible dates in the date hierarchy and control
+    characters in text give a clear error (or 404), never a 500 or a row that breaks
+    later. Every admin of the project uses it (its inlines too)."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        return text_checked(super().get_form(request, obj, **kwargs))
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            formset.form = text_checked(formset.form)
+            yield formset, inline
 
     def get_changelist(self, request, **kwargs):
         return CheckedDateHierarchyChangeList
