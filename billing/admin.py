@@ -12,6 +12,8 @@ from customers.admin import CheckedInputAdminMixin
 from customers.models import LicenceVariant
 
 from .models import (
+    VERIFIED_ERROR,
+    ActivityRate,
     Company,
     CreditAllowance,
     CreditGrant,
@@ -27,8 +29,8 @@ from .rules import missing_credit_cells
 CELLS = [(v, several) for v in LicenceVariant.values for several in (False, True)]
 
 
-class CreditAllowanceForm(forms.ModelForm):
-    """One cell of the credit table; a pre-filled cell of a new tariff counts as entered."""
+class PrefilledRowForm(forms.ModelForm):
+    """A row of a tariff's table; a pre-filled row of a new tariff counts as entered."""
 
     prefilled = False  # set by the formset for the rows shown on "add"
 
@@ -38,12 +40,9 @@ class CreditAllowanceForm(forms.ModelForm):
         return self.prefilled or super().has_changed()
 
 
-class CreditTableFormSet(BaseInlineFormSet):
-    """The credit table (R3) must have every variant × single/several cell exactly once.
-
-    On "add" the table is shown pre-filled from the latest tariff and saved as shown, so
-    an administrator changes only the cells that differ.
-    """
+class PrefilledFormSet(BaseInlineFormSet):
+    """A table of a tariff shown pre-filled from the latest tariff on "add" and saved as
+    shown, so that an administrator changes only the rows that differ."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -55,16 +54,23 @@ class CreditTableFormSet(BaseInlineFormSet):
         form.prefilled = self.adding and i >= self.initial_form_count()
         return form
 
+    def kept_rows(self) -> list[dict]:
+        """The cleaned data of the rows that stay (not empty, not marked for deletion)."""
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+class CreditTableFormSet(PrefilledFormSet):
+    """The credit table (R3) must have every variant × single/several cell exactly once."""
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
             return
-        cells = []
-        for form in self.forms:
-            data = form.cleaned_data
-            if not data or data.get("DELETE"):
-                continue
-            cells.append((data["variant"], data["several_main_modules"]))
+        cells = [(row["variant"], row["several_main_modules"]) for row in self.kept_rows()]
         if len(cells) != len(set(cells)):
             raise ValidationError(_("Each cell of the credit table can be given only once."))
         missing = missing_credit_cells(cells, LicenceVariant.values)
@@ -79,15 +85,28 @@ class CreditTableFormSet(BaseInlineFormSet):
             )
 
 
-class CreditAllowanceInline(admin.TabularInline):
-    model = CreditAllowance
-    form = CreditAllowanceForm
-    formset = CreditTableFormSet
-    fields = ["variant", "several_main_modules", "minutes"]
-    max_num = len(CELLS)
+class ActivityTableFormSet(PrefilledFormSet):
+    """The activities of a tariff (R4): the verified software error among them (the desk
+    posts work on a verified error as it), and it free."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        # Each code once: Django's formset checks the model's unique constraint first.
+        codes = [row["code"] for row in self.kept_rows()]
+        if VERIFIED_ERROR not in codes:
+            raise ValidationError(
+                _("The activities must include “%(code)s”, the verified software error (free).")
+                % {"code": VERIFIED_ERROR}
+            )
+
+
+class TariffTableInline(admin.TabularInline):
+    """A table of the tariff; frozen like the tariff once grants or charges used it."""
 
     def get_extra(self, request, obj=None, **kwargs) -> int:
-        return len(CELLS) if obj is None else 0
+        return self.prefill_rows if obj is None else 0
 
     def has_change_permission(self, request, obj=None) -> bool:
         return not (obj is not None and _is_used(obj)) and super().has_change_permission(
@@ -103,6 +122,41 @@ class CreditAllowanceInline(admin.TabularInline):
         )
 
 
+class CreditAllowanceInline(TariffTableInline):
+    model = CreditAllowance
+    form = PrefilledRowForm
+    formset = CreditTableFormSet
+    fields = ["variant", "several_main_modules", "minutes"]
+    max_num = len(CELLS)
+    prefill_rows = len(CELLS)
+
+
+class ActivityRateInline(TariffTableInline):
+    model = ActivityRate
+    form = PrefilledRowForm
+    formset = ActivityTableFormSet
+    fields = [
+        "position",
+        "code",
+        "name_fr",
+        "name_de",
+        "name_en",
+        "hourly_rate",
+        "half_fare_rate",
+        "licence_credit",
+        "support_plus_credit",
+        "free",
+        "free_on_verified_error",
+        "first_rental_period_only",
+    ]
+    ordering = ["position", "code"]
+
+    @property
+    def prefill_rows(self) -> int:
+        latest = _latest_tariff()
+        return len(latest.activities.all()) if latest else 1
+
+
 def _is_used(tariff: Tariff) -> bool:
     return (
         CreditGrant.objects.filter(tariff=tariff).exists()
@@ -111,38 +165,26 @@ def _is_used(tariff: Tariff) -> bool:
 
 
 def _latest_tariff() -> Tariff | None:
-    return Tariff.objects.order_by("-valid_from").prefetch_related("credit_allowances").first()
+    return (
+        Tariff.objects.order_by("-valid_from")
+        .prefetch_related("credit_allowances", "activities")
+        .first()
+    )
 
 
 @admin.register(Tariff)
 class TariffAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "valid_from",
-        "rate_support",
-        "half_fare_rate_support",
-        "rate_programming",
         "unit_minutes",
         "credit_threshold",
         "support_plus_price",
         "support_plus_capacity",
         "vat_rate",
     ]
-    inlines = [CreditAllowanceInline]
+    inlines = [ActivityRateInline, CreditAllowanceInline]
     fieldsets = [
         (None, {"fields": ["valid_from", "note"]}),
-        (
-            _("Hourly rates (CHF, excl. VAT)"),
-            {
-                "fields": [
-                    "rate_support",
-                    "half_fare_rate_support",
-                    "rate_data_check",
-                    "rate_training",
-                    "rate_forms",
-                    "rate_programming",
-                ]
-            },
-        ),
         (_("Credit"), {"fields": ["unit_minutes", "credit_threshold", "backdating_days"]}),
         (_("E-mail"), {"fields": ["reopen_days", "acknowledge_emails"]}),
         (_("Callbacks"), {"fields": ["callback_expiry_days"]}),
@@ -190,6 +232,12 @@ class TariffAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
                     "minutes": minutes.get((v, several)),
                 }
                 for v, several in CELLS
+            ]
+        if obj.pk is None and isinstance(inline, ActivityRateInline):
+            latest = _latest_tariff()
+            kwargs["initial"] = [
+                {name: getattr(row, name) for name in ActivityRateInline.fields}
+                for row in (latest.activities.all() if latest else [])
             ]
         return kwargs
 

@@ -2,11 +2,10 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from customers.filters import DATE_INPUT, DateRangeFilterSet
 from customers.models import LicenceVariant
+from q3helpdesk.ui.filters import DATE_INPUT, DateRangeFilterSet
 
 from .models import (
-    Activity,
     CreditGrant,
     GrantSource,
     Invoice,
@@ -15,7 +14,7 @@ from .models import (
     Usage,
     UsageDraw,
 )
-from .selectors import LedgerMinutes, ledger_minutes_q
+from .selectors import LedgerMinutes, activity_filter_choices, ledger_minutes_q
 
 # Where credit comes from: the licence variant of a rental period's grant, or Support+.
 CREDIT_FROM_CHOICES = [
@@ -34,7 +33,7 @@ class UsageFilter(DateRangeFilterSet):
     performed_to = django_filters.DateFilter(
         field_name="performed_on", lookup_expr="lte", label=_("To"), widget=DATE_INPUT
     )
-    activity = django_filters.ChoiceFilter(choices=Activity.choices, label=_("Activity"))
+    activity = django_filters.ChoiceFilter(choices=[], label=_("Activity"))
     work_ref = django_filters.CharFilter(label=_("Case reference"))
     minutes = django_filters.ChoiceFilter(
         choices=LedgerMinutes.choices, method="filter_minutes", label=_("Minutes")
@@ -55,6 +54,11 @@ class UsageFilter(DateRangeFilterSet):
             "minutes",
             "credit_from",
         ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Activities are tariff data (R4): every code any tariff has, read once per page.
+        self.filters["activity"].extra["choices"] = activity_filter_choices()
 
     def filter_minutes(self, queryset, name, value):
         return queryset.filter(ledger_minutes_q(value))

@@ -4,8 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.filters import DATE_INPUT
 from q3helpdesk.guards import SafeTextForm
+from q3helpdesk.ui.filters import DATE_INPUT
 
 from .models import Invoice
 

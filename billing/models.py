@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from stdnum import iban
@@ -15,20 +16,12 @@ from stdnum.ch import uid
 
 from customers.models import LicenceVariant
 
+VERIFIED_ERROR = "verified_bug"
+"""The activity that work on a verified software error is posted as (R9).
 
-class Activity(models.TextChoices):
-    """What a piece of support work was (R4)."""
-
-    SUPPORT = "support", _("Support (phone or e-mail, no data check)")
-    DATA_CHECK = "data_check", _("Data check")
-    TRAINING = "training", _("Training / remote session")
-    FORMS = "forms", _("Form adaptations")
-    PROGRAMMING = "programming", _("Individual programming")
-    FIRST_INSTALL = "first_install", _("First installation (free)")
-    VERIFIED_BUG = "verified_bug", _("Verified software error (free)")
-
-
-FREE_ACTIVITIES = frozenset({Activity.FIRST_INSTALL, Activity.VERIFIED_BUG})
+Every tariff has it, free; the desk's support answers and data checks on a case marked as
+a verified error (the activities with ``free_on_verified_error``) are charged as it.
+"""
 
 
 def _chf(verbose_name, **kwargs) -> models.DecimalField:
@@ -46,13 +39,6 @@ class Tariff(models.Model):
 
     valid_from = models.DateField(_("valid from"), unique=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
-
-    rate_support = _chf(_("support, per hour (CHF)"))
-    half_fare_rate_support = _chf(_("support with half-fare, per hour (CHF)"))
-    rate_data_check = _chf(_("data check, per hour (CHF)"))
-    rate_training = _chf(_("training / remote session, per hour (CHF)"))
-    rate_forms = _chf(_("form adaptations, per hour (CHF)"))
-    rate_programming = _chf(_("individual programming, per hour (CHF)"))
 
     unit_minutes = models.PositiveSmallIntegerField(
         _("minimum unit (minutes)"),
@@ -132,22 +118,23 @@ class Tariff(models.Model):
     def __str__(self) -> str:
         return _("Tariff from %(day)s") % {"day": f"{self.valid_from:%d.%m.%Y}"}
 
+    def activity(self, code: str) -> ActivityRate:
+        """This tariff's row for the activity ``code`` (R4), or a ValidationError naming it.
+
+        Reads the prefetched rows when there are (``tariff_in_force`` prefetches them).
+        """
+        for row in self.activities.all():
+            if row.code == code:
+                return row
+        raise ValidationError(
+            _("Unknown activity “%(activity)s” in the tariff from %(day)s.")
+            % {"activity": code, "day": f"{self.valid_from:%d.%m.%Y}"}
+        )
+
     def hourly_rate(self, activity: str, *, half_fare: bool = False) -> Decimal:
-        """The hourly rate of ``activity``; half-fare lowers only ``support`` (R6)."""
-        if activity in FREE_ACTIVITIES:
-            return Decimal("0.00")
-        if activity == Activity.SUPPORT:
-            return self.half_fare_rate_support if half_fare else self.rate_support
-        rates = {
-            Activity.DATA_CHECK: self.rate_data_check,
-            Activity.TRAINING: self.rate_training,
-            Activity.FORMS: self.rate_forms,
-            Activity.PROGRAMMING: self.rate_programming,
-        }
-        try:
-            return rates[Activity(activity)]
-        except ValueError as exc:
-            raise ValueError(f"unknown activity {activity!r}") from exc
+        """The hourly rate of ``activity``, at its half-fare rate when ``half_fare`` and the
+        activity has one (R6)."""
+        return self.activity(activity).rate(half_fare=half_fare)
 
     def credit_minutes(self, variant: str, main_module_count: int) -> int:
         """Free minutes per rental period (R3): variant × single/several main modules."""
@@ -190,6 +177,116 @@ class CreditAllowance(models.Model):
     def __str__(self) -> str:
         column = _("several main modules") if self.several_main_modules else _("single main module")
         return f"{self.get_variant_display()} / {column}: {self.minutes} min"
+
+
+class ActivityRate(models.Model):
+    """One activity of a tariff (R4): its names, what an hour costs and what pays for it.
+
+    The rules of posting read these rows: the rate (and the half-fare rate, R6), whether
+    credit covers it (R8), whether it is free (R9) or free once its case is marked as a
+    verified software error, and whether it is accepted only in a licence's first rental
+    period. Adding an activity is adding a row to a new tariff.
+    """
+
+    tariff = models.ForeignKey(
+        Tariff, on_delete=models.CASCADE, related_name="activities", verbose_name=_("tariff")
+    )
+    code = models.SlugField(
+        _("code"),
+        max_length=16,
+        help_text=_("The key stored with every posting, e.g. “support”; keep it between tariffs."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_de = models.CharField(_("name (German)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    hourly_rate = _chf(_("per hour (CHF)"))
+    half_fare_rate = _chf(
+        _("with half-fare, per hour (CHF)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when the half-fare subscription does not lower this rate."),
+    )
+    licence_credit = models.BooleanField(
+        _("covered by licence credit"),
+        default=False,
+        help_text=_("The credit of the rental periods pays for it, for every caller."),
+    )
+    support_plus_credit = models.BooleanField(
+        _("covered by credit for Support+ persons"),
+        default=False,
+        help_text=_(
+            "Work for a person registered with Support+ is paid from the licence credit and"
+            " the Support+ credit."
+        ),
+    )
+    free = models.BooleanField(_("free"), default=False)
+    free_on_verified_error = models.BooleanField(
+        _("free on a verified software error"),
+        default=False,
+        help_text=_("On a case marked as a verified software error it is charged as that."),
+    )
+    first_rental_period_only = models.BooleanField(
+        _("only in the first rental period"),
+        default=False,
+        help_text=_("Accepted only during the first rental period of a licence."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["tariff", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tariff", "code"],
+                name="activityrate_one_per_code",
+                violation_error_message=_("Each activity can be given only once per tariff."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the language of the page (French when the language has none)."""
+        return name_in_language(self.name_fr, self.name_de, self.name_en)
+
+    def rate(self, *, half_fare: bool = False) -> Decimal:
+        if self.free:
+            return Decimal("0.00")
+        if half_fare and self.half_fare_rate is not None:
+            return self.half_fare_rate
+        return self.hourly_rate
+
+    def has_half_fare(self, *, half_fare: bool) -> bool:
+        """Whether a customer with (``half_fare``) or without a half-fare subscription gets
+        this activity's half-fare rate."""
+        return half_fare and not self.free and self.half_fare_rate is not None
+
+    def credit_sources(self, *, registered: bool) -> list[str]:
+        """The kinds of credit that may pay for this work (R8), for a caller who is
+        (``registered``) or is not a Support+ person."""
+        if self.free:
+            return []
+        if registered and self.support_plus_credit:
+            return [GrantSource.LICENCE, GrantSource.SUPPORT_PLUS]
+        if self.licence_credit:
+            return [GrantSource.LICENCE]
+        return []
+
+    def clean(self) -> None:
+        super().clean()
+        if self.code == VERIFIED_ERROR and not self.free:
+            raise ValidationError(
+                {"free": _("The verified software error is free (the support concept, R9).")}
+            )
+
+
+def name_in_language(fr: str, de: str, en: str) -> str:
+    language = (get_language() or "fr")[:2]
+    return {"de": de, "en": en}.get(language) or fr
 
 
 class GrantSource(models.TextChoices):
@@ -307,7 +404,7 @@ class Usage(models.Model):
         related_name="usages",
         verbose_name=_("customer"),
     )
-    activity = models.CharField(_("activity"), max_length=16, choices=Activity.choices)
+    activity = models.CharField(_("activity"), max_length=16)
     work_ref = models.CharField(_("work reference"), max_length=64)
     performed_on = models.DateField(_("performed on"))
     logged_minutes = models.IntegerField(_("logged minutes"))
@@ -384,7 +481,7 @@ class Usage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.work_ref} {self.get_activity_display()} {self.logged_minutes} min"
+        return f"{self.work_ref} {self.activity} {self.logged_minutes} min"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
@@ -737,6 +834,17 @@ class Invoice(models.Model):
         return self.kind == InvoiceKind.CREDIT_NOTE
 
     @property
+    def is_issued(self) -> bool:
+        """Issued and standing: numbered and frozen, and not cancelled (a cancelled
+        invoice was issued too, but is no longer owed; a credit note is issued at once)."""
+        return self.status == InvoiceStatus.ISSUED
+
+    @property
+    def is_cancelled(self) -> bool:
+        """Cancelled by a credit note (``credit_note``); it stays numbered and frozen."""
+        return self.status == InvoiceStatus.CANCELLED
+
+    @property
     def vat_percent(self) -> str:
         """The VAT rate as written on an invoice: 8.10 -> "8.1", 8.00 -> "8"."""
         return format(self.vat_rate.normalize(), "f")
@@ -785,7 +893,7 @@ class InvoiceLine(models.Model):
     position = models.PositiveSmallIntegerField(_("position"))
     kind = models.CharField(_("kind"), max_length=20, choices=InvoiceLineKind.choices)
     work_ref = models.CharField(_("case"), max_length=64, blank=True)
-    activity = models.CharField(_("activity"), max_length=16, choices=Activity.choices, blank=True)
+    activity = models.CharField(_("activity"), max_length=16, blank=True)
     text = models.CharField(_("text"), max_length=200, blank=True)
     contact_name = models.CharField(_("contact"), max_length=140, blank=True)
     first_day = models.DateField(_("from"))
@@ -849,6 +957,11 @@ class InvoiceLine(models.Model):
         if self._invoice_frozen():
             raise ValidationError(_("An issued invoice cannot be changed; cancel it instead."))
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_work(self) -> bool:
+        """Support work of a case (minutes at an hourly rate), not a subscription fee."""
+        return self.kind == InvoiceLineKind.WORK
 
     @property
     def days(self) -> str:
@@ -948,3 +1061,14 @@ class InvoiceRun(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {InvoiceRunStatus.DONE, InvoiceRunStatus.FAILED}
+
+    @property
+    def is_done(self) -> bool:
+        """Finished with its drafts made (``drafts`` says how many)."""
+        return self.status == InvoiceRunStatus.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        """Stopped: refused (e.g. no tariff for the period) or broken off by an error
+        (``error`` says which)."""
+        return self.status == InvoiceRunStatus.FAILED

@@ -23,13 +23,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import Invoice, InvoiceStatus
-from .selectors import invoice_line_groups
+from .selectors import activity_names, invoice_line_groups
 
 FONT_CSS = "vendor/fonts/liberation-sans/liberation-sans.css"
 QR_NAME_MAX = 70  # the QR-bill standard's limit for a name; the snapshot allows 140
 # The suffix of a UID used as VAT number, in the document's language (UID register:
 # "CHE-123.456.789 MWST / TVA / IVA"; English documents write VAT).
 VAT_SUFFIXES = {"de": "MWST", "fr": "TVA", "it": "IVA", "en": "VAT"}
+
+logger = logging.getLogger(__name__)
 
 
 class _QRBill(qrbill.QRBill):
@@ -150,12 +152,12 @@ def _loud(invoice: Invoice):
     """Raise when WeasyPrint could not load something the document needs (the QR-bill, a
     font): an invoice is never printed without a part of it."""
     failures = _Failures()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(failures)
+    weasyprint_log = logging.getLogger("weasyprint")
+    weasyprint_log.addHandler(failures)
     try:
         yield
     finally:
-        logger.removeHandler(failures)
+        weasyprint_log.removeHandler(failures)
     if failures.messages:
         raise ValidationError(
             _("The PDF of invoice %(number)s cannot be made: %(error)s")
@@ -189,6 +191,23 @@ def invoice_pdf(*, invoice: Invoice) -> bytes:
     """The A4 PDF of an issued invoice or credit note; an invoice ends with its QR-bill."""
     if invoice.status == InvoiceStatus.DRAFT or not invoice.number:
         raise ValidationError(_("A draft has no PDF yet: issue the invoice first."))
+    try:
+        content = _render(invoice)
+    except ValidationError as exc:
+        # A download turns the reason into a message for the user only: the log tells
+        # the operator that an invoice cannot be printed, whoever asked for it.
+        logger.warning(
+            "PDF of invoice %s (id %s) not rendered: %s",
+            invoice.number,
+            invoice.pk,
+            " ".join(exc.messages),
+        )
+        raise
+    logger.debug("PDF of invoice %s (id %s) rendered", invoice.number, invoice.pk)
+    return content
+
+
+def _render(invoice: Invoice) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -202,6 +221,7 @@ def invoice_pdf(*, invoice: Invoice) -> bytes:
             "qr_svg": None if invoice.is_credit_note else _qr_svg_data_uri(invoice),
             "cancels_number": invoice.cancels.number if invoice.cancels_id else "",
             "vat_number": vat_number(invoice),
+            "activity_names": activity_names(),
         }
         html = render_to_string("billing/invoice_pdf.html", context)
     font_css = _font_css_path()

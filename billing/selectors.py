@@ -17,6 +17,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
 )
@@ -29,8 +30,7 @@ from customers.models import Contact, Customer, LicenceKind, RentalPeriod
 from customers.selectors import SupportStatus, support_status
 
 from .models import (
-    FREE_ACTIVITIES,
-    Activity,
+    ActivityRate,
     Company,
     CreditGrant,
     GrantSource,
@@ -41,6 +41,7 @@ from .models import (
     InvoiceStatus,
     Tariff,
     Usage,
+    name_in_language,
 )
 from .rules import allocate, amount_step, charged_minutes, round_money
 
@@ -52,7 +53,7 @@ def tariff_in_force(*, on: date) -> Tariff:
     tariff = (
         Tariff.objects.filter(valid_from__lte=on)
         .order_by("-valid_from")
-        .prefetch_related("credit_allowances")
+        .prefetch_related("credit_allowances", "activities")
         .first()
     )
     if tariff is None:
@@ -61,6 +62,50 @@ def tariff_in_force(*, on: date) -> Tariff:
             % {"day": f"{on:%d.%m.%Y}"}
         )
     return tariff
+
+
+def free_on_verified_error(*, activity: str, on: date) -> bool:
+    """R9: whether ``activity`` done on ``on`` is free on a case marked as a verified
+    software error (its row in the tariff in force that day says so)."""
+    return tariff_in_force(on=on).activity(activity).free_on_verified_error
+
+
+def posted_free_on_verified_error(
+    *, activity: str = "activity", tariff: str = "usage__tariff"
+) -> Exists:
+    """The same rule for work already posted, as a query condition: the activity (the
+    field path ``activity``) is free on a verified error in the tariff its posting used."""
+    return Exists(
+        ActivityRate.objects.filter(
+            tariff=OuterRef(tariff), code=OuterRef(activity), free_on_verified_error=True
+        )
+    )
+
+
+def activity_choices(*, on: date) -> list[tuple[str, str]]:
+    """The activities of the tariff in force on ``on``, as (code, name) in its order (one
+    query; none without a tariff)."""
+    in_force = Tariff.objects.filter(valid_from__lte=on).order_by("-valid_from").values("pk")
+    rows = ActivityRate.objects.filter(tariff=Subquery(in_force[:1])).order_by("position", "code")
+    return [(row.code, row.name) for row in rows]
+
+
+def activity_names() -> dict[str, str]:
+    """Every activity code of every tariff with its name in the page's language, in the
+    order of the tariffs' activity lists (one query); a code keeps its latest name."""
+    rows = ActivityRate.objects.order_by("tariff__valid_from").values_list(
+        "code", "position", "name_fr", "name_de", "name_en"
+    )
+    latest = {code: (position, name_in_language(fr, de, en)) for code, position, fr, de, en in rows}
+    return {
+        code: name
+        for code, (_position, name) in sorted(latest.items(), key=lambda i: (i[1][0], i[0]))
+    }
+
+
+def activity_filter_choices() -> list[tuple[str, str]]:
+    """The activities for a filter over the ledger: every code that any tariff has."""
+    return sorted(activity_names().items(), key=lambda item: item[1].lower())
 
 
 def support_plus_capacity(*, on: date) -> int:
@@ -115,7 +160,7 @@ def check_work_day(performed_on, *, not_before: date | None = None) -> None:
 def _check_input(customer, activity, minutes, performed_on, contact, not_before=None) -> None:
     if not isinstance(customer, Customer) or customer.pk is None:
         raise ValidationError(_("Choose an existing customer."))
-    if activity not in Activity.values:
+    if not isinstance(activity, str) or not activity:
         raise ValidationError(_("Unknown activity “%(activity)s”.") % {"activity": activity})
     if isinstance(minutes, bool) or not isinstance(minutes, int):
         raise ValidationError(_("Give the minutes as a whole number."))
@@ -133,8 +178,9 @@ def _check_input(customer, activity, minutes, performed_on, contact, not_before=
         raise ValidationError(_("The contact is not a contact of this customer."))
 
 
-def _check_first_install(customer: Customer, on: date) -> None:
-    """R9: the first installation is free only during a licence's first rental period."""
+def _check_first_rental_period(customer: Customer, on: date, row: ActivityRate) -> None:
+    """R9: an activity such as the first installation is accepted only during a licence's
+    first rental period."""
     earlier = RentalPeriod.objects.filter(licence=OuterRef("licence"), start__lt=OuterRef("start"))
     first_period_now = (
         RentalPeriod.objects.filter(
@@ -149,20 +195,19 @@ def _check_first_install(customer: Customer, on: date) -> None:
     if not first_period_now:
         raise ValidationError(
             _(
-                "A first installation is free only during the first rental period of a"
+                "“%(activity)s” is accepted only during the first rental period of a"
                 " licence; log this work as support instead."
             )
+            % {"activity": row.name}
         )
 
 
-def _coverable_grants(customer_id: int, status: SupportStatus, activity: str, contact, on: date):
+def _coverable_grants(
+    customer_id: int, status: SupportStatus, row: ActivityRate, contact, on: date
+):
     """The grants that may pay for this work, in the order of R8, with what is left."""
-    registered = status.is_registered(contact)
-    if activity == Activity.SUPPORT:
-        sources = [GrantSource.LICENCE] + ([GrantSource.SUPPORT_PLUS] if registered else [])
-    elif activity in (Activity.DATA_CHECK, Activity.TRAINING) and registered:
-        sources = [GrantSource.LICENCE, GrantSource.SUPPORT_PLUS]
-    else:
+    sources = row.credit_sources(registered=status.is_registered(contact))
+    if not sources:
         return []
     grants = (
         CreditGrant.objects.filter(
@@ -203,12 +248,13 @@ def plan_usage(
             _("No support can be charged for %(customer)s on %(day)s. %(reason)s")
             % {"customer": customer.name, "day": _fmt(performed_on), "reason": status.reason}
         )
-    if activity == Activity.FIRST_INSTALL and not repost:
-        _check_first_install(customer, performed_on)
     tariff = tariff_in_force(on=performed_on)
+    row = tariff.activity(activity)
+    if row.first_rental_period_only and not repost:
+        _check_first_rental_period(customer, performed_on, row)
 
-    half_fare = activity == Activity.SUPPORT and status.half_fare is not None
-    rate = tariff.hourly_rate(activity, half_fare=half_fare)
+    half_fare = row.has_half_fare(half_fare=status.half_fare is not None)
+    rate = row.rate(half_fare=half_fare)
     before = {"logged": 0, "charged": 0, "billable": 0}
     if work_ref:
         before = Usage.objects.filter(
@@ -223,10 +269,10 @@ def plan_usage(
     unit = tariff.unit_minutes
     charged = max(charged_minutes(before["logged"] + minutes, unit) - before["charged"], 0)
 
-    if activity in FREE_ACTIVITIES:
+    if row.free:
         return Plan(status=status, tariff=tariff, logged=minutes, charged=charged, free=charged)
     taken, billable = allocate(
-        charged, _coverable_grants(customer.pk, status, activity, contact, performed_on)
+        charged, _coverable_grants(customer.pk, status, row, contact, performed_on)
     )
     return Plan(
         status=status,
@@ -546,7 +592,12 @@ def invoice_line_groups(invoice: Invoice) -> list[LineGroup]:
 
 def tariff_upcoming(*, on: date) -> Tariff | None:
     """The next tariff entered to come into force after ``on``, if there is one."""
-    return Tariff.objects.filter(valid_from__gt=on).order_by("valid_from").first()
+    return (
+        Tariff.objects.filter(valid_from__gt=on)
+        .order_by("valid_from")
+        .prefetch_related("activities")
+        .first()
+    )
 
 
 # --- the ledger's kinds of minutes (the ledger's filter and the dashboard count alike) ---

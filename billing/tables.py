@@ -1,10 +1,13 @@
+from functools import cached_property
+
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from customers.tables import BaseTable
+from q3helpdesk.ui.tables import BaseTable
 
 from .models import CreditGrant, Invoice, InvoiceStatus, Usage
+from .selectors import activity_names
 
 # How an invoice's state reads: "Annulée" / "Storniert" (an invoice is feminine in French,
 # and German books cancel an invoice by "Storno"), not the "Annulé" / "Abgebrochen" of a
@@ -73,6 +76,16 @@ class UsageTable(BaseTable):
         # Sorting is offered where an index serves it (date, customer, case, activity).
         orderable_fields = ("performed_on", "customer", "work_ref", "activity")
         row_attrs = {"class": lambda record: "text-body-secondary" if record.reverses_id else ""}
+
+    @cached_property
+    def activity_names(self) -> dict[str, str]:
+        return activity_names()  # one query, on the first row that names its activity
+
+    def render_activity(self, value: str) -> str:
+        return self.activity_names.get(value, value)
+
+    def value_activity(self, value: str) -> str:
+        return self.activity_names.get(value, value)
 
     def render_customer(self, record) -> str:
         return f"{record.customer.number} {record.customer.name}"

@@ -12,7 +12,7 @@ from .models import Invoice, InvoiceRun, InvoiceRunStatus
 from .services import invoice_drafts, invoice_pdf_stored
 
 # The worker runs unseen: what it did and what failed is told here (settings.LOGGING).
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -20,14 +20,14 @@ def render_invoice_pdf(invoice_id: int) -> str:
     """Background: render the PDF of an invoice just issued and store it for good."""
     invoice = Invoice.objects.filter(pk=invoice_id).first()
     if invoice is None:
-        log.warning("PDF of invoice %s not rendered: the invoice no longer exists", invoice_id)
+        logger.warning("PDF of invoice %s not rendered: the invoice no longer exists", invoice_id)
         return "missing"
     try:
         name = invoice_pdf_stored(invoice=invoice).pdf.name
     except Exception:
-        log.exception("PDF of invoice %s (%s) could not be rendered", invoice.number, invoice_id)
+        logger.exception("PDF of invoice %s (%s) could not be rendered", invoice.number, invoice_id)
         raise
-    log.info("PDF of invoice %s stored as %s", invoice.number, name)
+    logger.info("PDF of invoice %s stored as %s", invoice.number, name)
     return name
 
 
@@ -38,7 +38,7 @@ def run_invoice_drafts(run_id: int) -> str:
     if run.status != InvoiceRunStatus.QUEUED:
         return run.status
     InvoiceRun.objects.filter(pk=run.pk).update(status=InvoiceRunStatus.RUNNING)
-    log.info("Invoice run %s (%s to %s) started", run.pk, run.period_start, run.period_end)
+    logger.info("Invoice run %s (%s to %s) started", run.pk, run.period_start, run.period_end)
 
     def progress(done: int, total: int) -> None:
         if done == 1 or done == total or done % 20 == 0:
@@ -52,7 +52,7 @@ def run_invoice_drafts(run_id: int) -> str:
         InvoiceRun.objects.filter(pk=run.pk).update(
             status=InvoiceRunStatus.FAILED, error=" ".join(exc.messages), finished_at=timezone.now()
         )
-        log.warning("Invoice run %s refused: %s", run.pk, " ".join(exc.messages))
+        logger.warning("Invoice run %s refused: %s", run.pk, " ".join(exc.messages))
         return InvoiceRunStatus.FAILED
     except Exception as exc:
         InvoiceRun.objects.filter(pk=run.pk).update(
@@ -60,10 +60,10 @@ def run_invoice_drafts(run_id: int) -> str:
             error=f"{type(exc).__name__}: {exc}",
             finished_at=timezone.now(),
         )
-        log.exception("Invoice run %s failed", run.pk)
+        logger.exception("Invoice run %s failed", run.pk)
         raise
     InvoiceRun.objects.filter(pk=run.pk).update(
         status=InvoiceRunStatus.DONE, drafts=len(drafts), finished_at=timezone.now()
     )
-    log.info("Invoice run %s done: %s drafts", run.pk, len(drafts))
+    logger.info("Invoice run %s done: %s drafts", run.pk, len(drafts))
     return InvoiceRunStatus.DONE

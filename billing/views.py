@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from customers.views import TableListView
 from q3helpdesk.roles import requires
+from q3helpdesk.ui.views import TableListView
 
 from . import selectors, services
 from .filters import CreditGrantFilter, InvoiceFilter, UsageFilter
 from .forms import InvoiceBulkIssueForm, InvoiceCancelForm, InvoiceIssueForm, InvoiceRunForm
-from .models import Invoice, InvoiceLine, InvoiceRun, InvoiceStatus
+from .models import Invoice, InvoiceLine, InvoiceRun
 from .tables import (
     INVOICE_STATUS_CHOICES,
     CreditGrantTable,
@@ -57,10 +57,6 @@ class CreditGrantListView(TableListView):
 
 READ_INVOICES = "billing.view_invoice"
 WORK_INVOICES = "billing.change_invoice"
-
-
-_read = requires(READ_INVOICES)
-_work = requires(WORK_INVOICES)
 
 
 def _error(request, exc: ValidationError) -> None:
@@ -119,7 +115,7 @@ def invoice_run_new(request: HttpRequest) -> HttpResponse:
     return redirect("billing:invoices")
 
 
-@_read
+@requires(READ_INVOICES)
 @require_safe
 def invoice_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar of a run (htmx polls it until the run is finished)."""
@@ -132,7 +128,7 @@ def invoice_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@_read
+@requires(READ_INVOICES)
 @require_safe
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(selectors.invoices(), pk=pk)
@@ -144,12 +140,12 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if invoice.is_draft:
         context["issue_form"] = InvoiceIssueForm()
-    elif not invoice.is_credit_note and invoice.status == InvoiceStatus.ISSUED:
+    elif invoice.is_issued and not invoice.is_credit_note:
         context["cancel_form"] = InvoiceCancelForm()
     return render(request, "billing/invoice_detail.html", context)
 
 
-@_work
+@requires(WORK_INVOICES)
 @require_POST
 def invoice_line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     line = get_object_or_404(InvoiceLine, pk=line_pk, invoice_id=pk)
@@ -165,7 +161,7 @@ def invoice_line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResp
     return redirect("billing:invoice", pk=pk)
 
 
-@_work
+@requires(WORK_INVOICES)
 @require_POST
 def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, pk=pk)
@@ -190,7 +186,7 @@ def _draft_label(invoice: Invoice) -> str:
     )
 
 
-@_work
+@requires(WORK_INVOICES)
 @require_POST
 def invoice_issue_bulk(request: HttpRequest) -> HttpResponse:
     """Issue the drafts checked on the list, each on its own (one refused draft does not
@@ -229,7 +225,7 @@ def invoice_issue_bulk(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
-@_work
+@requires(WORK_INVOICES)
 @require_POST
 def invoice_discard(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, pk=pk)
@@ -242,7 +238,7 @@ def invoice_discard(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("billing:invoices")
 
 
-@_work
+@requires(WORK_INVOICES)
 @require_POST
 def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, pk=pk)
@@ -264,7 +260,7 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("billing:invoice", pk=note.pk)
 
 
-@_read
+@requires(READ_INVOICES)
 @require_safe
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored PDF; rendered now (and stored) if the worker has not done it yet."""

@@ -8,6 +8,7 @@ backend) once the transaction has committed; a failure is recorded and can be re
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import date
 from email.utils import make_msgid, parseaddr
 
@@ -214,6 +215,19 @@ def email_retry(*, email: SupportEmail) -> SupportEmail:
     return email
 
 
+def _failure(exc: Exception) -> str:
+    """Why sending failed, for the log: the class and the server's reply code. The text of
+    an SMTP error may quote the recipients' addresses, which stay out of the log."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _reply in exc.recipients.values()})
+        return f"{type(exc).__name__} {', '.join(map(str, codes))}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__} {exc.smtp_code}"
+    if isinstance(exc, smtplib.SMTPException):
+        return type(exc).__name__
+    return f"{type(exc).__name__}: {exc}"
+
+
 @task()
 def deliver_support_email(email_id: int) -> str:
     """Background: send one stored support e-mail through Django's e-mail backend.
@@ -227,7 +241,9 @@ def deliver_support_email(email_id: int) -> str:
         )
     email = SupportEmail.objects.get(pk=email_id)
     if not claimed:
-        return email.status  # sent meanwhile, being sent, or failed and not retried
+        # Sent meanwhile, being sent, or failed and not retried: a task run twice.
+        logger.debug("Support e-mail %s skipped: it is %s", email.pk, email.status)
+        return email.status
     headers = {"Message-ID": email.message_id or new_message_id()}
     if email.in_reply_to:
         headers["In-Reply-To"] = email.in_reply_to
@@ -244,9 +260,20 @@ def deliver_support_email(email_id: int) -> str:
             headers=headers,
         ).send()
     except Exception as exc:
-        logger.warning("support e-mail %s to %s failed: %s", email.pk, email.to, exc)
+        # The desk sees the error on the case and retries; the log tells the operator
+        # (without the address: the e-mail's id says it). The mail server refusing or
+        # unreachable needs no traceback; anything else is a bug and gets one.
+        logger.error(
+            "Support e-mail %s of case %s not sent (attempt %s): %s",
+            email.pk,
+            email.case_id,
+            email.attempts + 1,
+            _failure(exc),
+            exc_info=not isinstance(exc, OSError),
+        )
         status, error, sent_at = EmailStatus.FAILED, f"{type(exc).__name__}: {exc}", None
     else:
+        logger.info("Support e-mail %s of case %s sent", email.pk, email.case_id)
         status, error, sent_at = EmailStatus.SENT, "", timezone.now()
     with transaction.atomic():
         SupportEmail.objects.filter(pk=email.pk, status=EmailStatus.SENDING).update(

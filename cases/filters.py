@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.filters import DATE_INPUT, DateRangeFilterSet
+from q3helpdesk.ui.filters import DATE_INPUT, DateRangeFilterSet
 
 from . import selectors
 from .models import (

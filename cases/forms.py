@@ -2,10 +2,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Activity
-from customers.filters import DATE_INPUT
+from billing.selectors import activity_choices
 from customers.models import Contact, Customer
 from q3helpdesk.guards import SafeTextForm
+from q3helpdesk.ui.filters import DATE_INPUT
 
 from .models import AttemptOutcome, CaseKind, CaseStatus, Channel, InboundEmail
 
@@ -36,7 +36,7 @@ class CaseForm(SafeTextForm, forms.Form):
 
 
 class TimeEntryForm(SafeTextForm, forms.Form):
-    activity = forms.ChoiceField(label=_("Activity"), choices=Activity.choices)
+    activity = forms.ChoiceField(label=_("Activity"))
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=720)
     performed_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
@@ -46,6 +46,11 @@ class TimeEntryForm(SafeTextForm, forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError(_("Work cannot be logged for a day in the future."))
         return day
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The activities of today's tariff (R4); without a tariff the service says why.
+        self.fields["activity"].choices = activity_choices(on=timezone.localdate())
 
 
 class StatusForm(forms.Form):

@@ -85,6 +85,7 @@ def mail_file(*, raw: bytes) -> Filed:
     message_id = _message_id(parsed, raw)
     existing = InboundEmail.objects.filter(message_id=message_id).first()
     if existing is not None:
+        logger.debug("Incoming message %s already filed as %s", message_id, existing.pk)
         return Filed(existing, False)
     stored = InboundEmail._meta.get_field("raw")
     name = stored.storage.save(
@@ -97,12 +98,17 @@ def mail_file(*, raw: bytes) -> Filed:
             email = _file(parsed, raw, message_id, name, written)
     except IntegrityError:
         # Filed a moment ago by another fetch: theirs stands.
+        logger.debug("Incoming message %s was filed meanwhile by another run", message_id)
         _delete_files([name, *written])
         return Filed(InboundEmail.objects.get(message_id=message_id), False)
     except Exception:
         # Whatever went wrong while filing it, the message is not lost and not retried for
         # ever: it is kept raw as unreadable, for the desk to look at.
-        logger.exception("incoming message %s could not be filed; kept as unreadable", message_id)
+        logger.exception(
+            "Incoming message %s could not be filed; kept raw as unreadable (%s)",
+            message_id,
+            name,
+        )
         _delete_files(written)
         try:
             with transaction.atomic():
@@ -110,6 +116,14 @@ def mail_file(*, raw: bytes) -> Filed:
         except IntegrityError:
             _delete_files([name])
             return Filed(InboundEmail.objects.get(message_id=message_id), False)
+    # Ids only: the sender and the text stay out of the log.
+    logger.info(
+        "Incoming message %s filed as %s: %s%s",
+        message_id,
+        email.pk,
+        email.status,
+        f" on case {email.case_id}" if email.case_id else "",
+    )
     return Filed(email, True)
 
 
@@ -333,6 +347,12 @@ def inbound_assign(
     case_search_refresh(case=email.case)
     if answer is not None and not email.automatic:
         _answer(email, answer)
+    logger.info(
+        "Incoming message %s assigned to customer %s: case %s",
+        email.pk,
+        customer.pk,
+        email.case_id,
+    )
     return email.case
 
 
@@ -365,6 +385,12 @@ def _store_attachments(email: InboundEmail, parsed: ParsedMessage, written: list
         kept.append(stored)
     EmailAttachment.objects.bulk_create(kept)
     if left:
+        logger.info(
+            "Incoming message %s: %s attachment(s) over the size limit kept only in the raw"
+            " message",
+            email.pk,
+            len(left),
+        )
         email.note = _fit(
             _("Attachments over the size limit are kept only in the raw message: %(names)s")
             % {"names": ", ".join(left)},

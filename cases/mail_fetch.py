@@ -210,14 +210,40 @@ def fetch_once(
     if limit < 1:
         raise ValueError("limit must be at least 1")
     with mailbox_lock(config):
-        imap = _connect(config, ssl_context)
         try:
-            return _fetch(imap, config, file_message, limit)
-        except (OSError, imaplib.IMAP4.error, MailFetchError) as exc:
-            raise MailFetchError(f"{config.display}: {exc}") from exc
-        finally:
-            with suppress(OSError, imaplib.IMAP4.error):
-                imap.logout()
+            result = _fetch_locked(config, file_message, limit, ssl_context)
+        except MailFetchError as exc:
+            # Whoever runs the fetch (a timer, the loop) may only print it: the log keeps it.
+            logger.error("Mail fetch failed: %s", exc)
+            raise
+    if result.seen or result.failed:
+        logger.info(
+            "Fetched %s messages from %s: filed %s, duplicates %s, failed %s",
+            result.seen,
+            config.display,
+            result.filed,
+            result.duplicates,
+            result.failed,
+        )
+    else:
+        logger.debug("Fetched nothing from %s", config.display)
+    return result
+
+
+def _fetch_locked(
+    config: MailboxConfig,
+    file_message: Callable[[bytes], bool],
+    limit: int,
+    ssl_context: ssl.SSLContext | None,
+) -> FetchResult:
+    imap = _connect(config, ssl_context)
+    try:
+        return _fetch(imap, config, file_message, limit)
+    except (OSError, imaplib.IMAP4.error, MailFetchError) as exc:
+        raise MailFetchError(f"{config.display}: {exc}") from exc
+    finally:
+        with suppress(OSError, imaplib.IMAP4.error):
+            imap.logout()
 
 
 @contextmanager
@@ -227,7 +253,7 @@ def mailbox_lock(config: MailboxConfig) -> Iterator[None]:
     A file lock (``fcntl.flock`` on a file in the temporary directory, named after host,
     port, user and folder): it serialises runs on one machine whatever the database, and
     the kernel releases it when a run dies. A PostgreSQL advisory lock does not fit:
-    ``customers.locks.advisory_lock`` lasts a transaction, and one transaction around the
+    ``q3helpdesk.locks.advisory_lock`` lasts a transaction, and one transaction around the
     whole run would hold back every filing (and the mail it sends) until the run ends —
     and lose them on a crash after the messages were already moved. Runs on several
     machines against one mailbox are not serialised (run the fetcher on one host).

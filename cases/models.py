@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
-from billing.models import Activity
+from billing.models import VERIFIED_ERROR
 from customers.models import Language
 
 
@@ -157,6 +157,11 @@ class Case(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def is_waiting(self) -> bool:
+        """Waiting for the customer's answer: still active, but the ball is in their court."""
+        return self.status == CaseStatus.WAITING
+
+    @property
     def is_lead(self) -> bool:
         """A rental-switch lead: recorded for sales, no support time, no e-mail."""
         return self.kind == CaseKind.LEAD
@@ -189,7 +194,7 @@ class TimeEntry(models.Model):
         related_name="+",
         verbose_name=_("reversal"),
     )
-    activity = models.CharField(_("activity"), max_length=16, choices=Activity.choices)
+    activity = models.CharField(_("activity"), max_length=16)
     minutes = models.PositiveIntegerField(_("minutes"))
     performed_on = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -209,6 +214,12 @@ class TimeEntry(models.Model):
     @property
     def is_removed(self) -> bool:
         return self.reversal_id is not None
+
+    @property
+    def is_free_as_verified_error(self) -> bool:
+        """Posted free because its case is a verified software error (R9), while the desk
+        logged it as another activity."""
+        return self.usage.activity == VERIFIED_ERROR and self.activity != VERIFIED_ERROR
 
 
 class CallbackStatus(models.TextChoices):
@@ -277,6 +288,16 @@ class Callback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} {self.phone}"
+
+    @property
+    def is_open(self) -> bool:
+        """Still owed: in the queue (claimed or not), or missed but not closed yet."""
+        return self.status == CallbackStatus.OPEN
+
+    @property
+    def is_done(self) -> bool:
+        """Closed because the customer was reached."""
+        return self.status == CallbackStatus.DONE
 
 
 class CallbackWindow(models.Model):
@@ -371,6 +392,21 @@ class SupportEmail(models.Model):
     # e-mail "sending" or "queued"; after this long it may be sent again (it may then
     # arrive twice, which beats never).
     STALE_AFTER = timedelta(minutes=15)
+
+    @property
+    def is_sent(self) -> bool:
+        """Handed over to the mail server, which accepted it."""
+        return self.status == EmailStatus.SENT
+
+    @property
+    def is_sending(self) -> bool:
+        """Claimed by the worker, which is talking to the mail server (or died doing so)."""
+        return self.status == EmailStatus.SENDING
+
+    @property
+    def is_failed(self) -> bool:
+        """The mail server refused it or could not be reached (``error`` says which)."""
+        return self.status == EmailStatus.FAILED
 
     @property
     def retryable(self) -> bool:
@@ -471,6 +507,16 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_address}: {self.subject}"
+
+    @property
+    def is_filed(self) -> bool:
+        """On a case (or a lead): the desk answers it there, not from the inbox."""
+        return self.status == InboundStatus.FILED
+
+    @property
+    def is_unreadable(self) -> bool:
+        """Malformed: kept raw for the desk to download, never shown as text."""
+        return self.status == InboundStatus.UNREADABLE
 
 
 class EmailAttachment(models.Model):

@@ -10,8 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Activity
-from billing.selectors import last_invoiced_day, tariff_in_force
+from billing.models import VERIFIED_ERROR
+from billing.selectors import (
+    free_on_verified_error,
+    last_invoiced_day,
+    posted_free_on_verified_error,
+    tariff_in_force,
+)
 from billing.services import record_usage, usage_reverse
 from customers.models import Contact, Customer
 from customers.selectors import support_status
@@ -38,11 +43,6 @@ TRANSITIONS = {
     CaseStatus.RESOLVED: {CaseStatus.OPEN, CaseStatus.CLOSED},
     CaseStatus.CLOSED: set(),
 }
-
-
-# Activities a verified software error makes free (R9); training, form adaptations and
-# programming keep their rates on such a case.
-FREE_ON_VERIFIED_BUG = frozenset({Activity.SUPPORT, Activity.DATA_CHECK})
 
 
 def _fmt(day: date) -> str:
@@ -296,11 +296,12 @@ def _lock_case(case) -> Case:
     )
 
 
-def charged_as(case: Case, activity: str) -> str:
-    """The activity the ledger charges: support and data checks on a verified software
-    error are free (R9), everything else keeps its rate."""
-    if case.verified_bug_at is not None and activity in FREE_ON_VERIFIED_BUG:
-        return Activity.VERIFIED_BUG
+def charged_as(case: Case, activity: str, *, on: date) -> str:
+    """The activity the ledger charges for work done on ``on``: on a case marked as a
+    verified software error, the activities the tariff makes free on one (support and
+    data checks) are posted as the verified error (R9); everything else keeps its rate."""
+    if case.verified_bug_at is not None and free_on_verified_error(activity=activity, on=on):
+        return VERIFIED_ERROR
     return activity
 
 
@@ -317,7 +318,7 @@ def _repost(case: Case, entries: list[TimeEntry], reason: str) -> None:
         old = entry.usage
         entry.usage = record_usage(
             customer=case.customer,
-            activity=charged_as(case, entry.activity),
+            activity=charged_as(case, entry.activity, on=entry.performed_on),
             minutes=entry.minutes,
             performed_on=entry.performed_on,
             work_ref=case.reference,
@@ -330,13 +331,14 @@ def _repost(case: Case, entries: list[TimeEntry], reason: str) -> None:
 
 
 def _live_entries(case: Case):
-    """Time entries not removed, with their postings; those already invoiced stay as
-    invoiced (the invoice cannot change) and are left out."""
+    """Time entries not removed whose activity a verified error makes free (R9), with
+    their postings; those already invoiced stay as invoiced (the invoice cannot change)
+    and are left out."""
     return list(
         case.time_entries.filter(
+            posted_free_on_verified_error(),
             reversal__isnull=True,
             usage__invoiced_at__isnull=True,
-            activity__in=FREE_ON_VERIFIED_BUG,
         )
         .select_related("usage__contact", "usage__performed_by")
         .order_by("performed_on", "pk")
@@ -366,7 +368,7 @@ def case_mark_verified_bug(
     CaseEvent.objects.create(
         case=case, kind=CaseEventKind.VERIFIED_BUG, old=before, new=bug_reference, by=by
     )
-    charged = [e for e in _live_entries(case) if e.usage.activity != Activity.VERIFIED_BUG]
+    charged = [e for e in _live_entries(case) if e.usage.activity != VERIFIED_ERROR]
     _repost(
         case,
         charged,
@@ -388,7 +390,7 @@ def case_unmark_verified_bug(*, case: Case, by: AbstractBaseUser | None = None) 
     case.verified_bug_at = None
     case.save(update_fields=["bug_reference", "verified_bug_at", "updated_at"])
     CaseEvent.objects.create(case=case, kind=CaseEventKind.VERIFIED_BUG, old=before, by=by)
-    free = [e for e in _live_entries(case) if e.usage.activity == Activity.VERIFIED_BUG]
+    free = [e for e in _live_entries(case) if e.usage.activity == VERIFIED_ERROR]
     _repost(case, free, _("Not a verified software error: charged again"))
     return case
 
@@ -417,7 +419,7 @@ def time_entry_add(
     note = _text(note, _("The note"), 200)
     usage = record_usage(
         customer=case.customer,
-        activity=charged_as(case, activity),
+        activity=charged_as(case, activity, on=performed_on),
         minutes=minutes,
         performed_on=performed_on,
         work_ref=case.reference,

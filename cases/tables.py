@@ -3,7 +3,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime, now
 from django.utils.translation import gettext_lazy as _
 
-from customers.tables import BaseTable
+from q3helpdesk.ui.tables import BaseTable
 
 from .models import Callback, CallbackStatus, Case
 from .selectors import search_snippet

@@ -16,13 +16,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from billing.selectors import quote, work_summary
+from billing.selectors import posted_free_on_verified_error, quote, work_summary
 from customers.forms import CustomerForm
 from customers.models import Customer
 from customers.selectors import customer_lookup, possible_duplicates, support_status
 from customers.services import customer_create_with_contact
-from customers.views import TableListView
 from q3helpdesk.roles import requires
+from q3helpdesk.ui.views import TableListView
 
 from . import callbacks, emails, selectors, services
 from .filters import CallbackFilter, CaseFilter
@@ -61,10 +61,6 @@ READ = "cases.view_case"
 WORK = "cases.change_case"
 
 
-desk_read = requires(READ)
-desk_work = requires(WORK)
-
-
 def _perform(request: HttpRequest, call, success: str) -> bool:
     """Run a service call from a button: show its error, or what it did."""
     try:
@@ -84,7 +80,7 @@ def _form_error(form, exc: ValidationError) -> None:
 # --- lookup and customers ---------------------------------------------------------------
 
 
-@desk_read
+@requires(READ)
 @require_safe
 def lookup(request: HttpRequest) -> HttpResponse:
     """One box for phone, e-mail, customer number or name; ``?phone=`` for the telephone."""
@@ -101,7 +97,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     )
 
 
-@desk_read
+@requires(READ)
 @require_safe
 def customer_detail(request: HttpRequest, number: str) -> HttpResponse:
     customer = get_object_or_404(Customer, number=number)
@@ -115,7 +111,7 @@ def customer_detail(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-@desk_work
+@requires(WORK)
 def customer_new(request: HttpRequest) -> HttpResponse:
     caller = request.GET.get("phone", "")
     initial = {
@@ -154,7 +150,7 @@ def customer_new(request: HttpRequest) -> HttpResponse:
 # --- cases ---------------------------------------------------------------------------------
 
 
-@desk_work
+@requires(WORK)
 def case_new(request: HttpRequest) -> HttpResponse:
     customer = get_object_or_404(Customer, number=request.GET.get("customer", ""))
     status = support_status(customer=customer, on=timezone.localdate())
@@ -195,9 +191,9 @@ def _case(pk: int) -> Case:
 
 def _time_context(request, case: Case, form: TimeEntryForm | None = None) -> dict:
     entries = list(
-        TimeEntry.objects.filter(case=case).select_related(
-            "usage", "reversal", "created_by", "removed_by"
-        )
+        TimeEntry.objects.filter(case=case)
+        .select_related("usage", "reversal", "created_by", "removed_by")
+        .annotate(free_on_verified_error=posted_free_on_verified_error())
     )
     return {
         "case": case,
@@ -206,7 +202,6 @@ def _time_context(request, case: Case, form: TimeEntryForm | None = None) -> dic
         "entry_form": form
         or TimeEntryForm(initial={"performed_on": timezone.localdate(), "activity": "support"}),
         "can_work": request.user.has_perm(WORK),
-        "free_on_bug": services.FREE_ON_VERIFIED_BUG,
     }
 
 
@@ -267,14 +262,14 @@ def _case_context(
     return context
 
 
-@desk_read
+@requires(READ)
 @require_safe
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
     return render(request, "cases/case_detail.html", _case_context(request, case))
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def time_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
@@ -297,7 +292,7 @@ def time_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def time_entry_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     case = _case(pk)
@@ -318,7 +313,7 @@ def time_entry_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespo
     return render(request, "cases/case_detail.html#time-entries", context)
 
 
-@desk_work
+@requires(WORK)
 @require_safe
 def time_entry_quote(request: HttpRequest, pk: int) -> HttpResponse:
     """What the entry being typed would cost (htmx, on every change of the form)."""
@@ -338,7 +333,9 @@ def time_entry_quote(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             context["quote"] = quote(
                 customer=case.customer,
-                activity=services.charged_as(case, form.cleaned_data["activity"]),
+                activity=services.charged_as(
+                    case, form.cleaned_data["activity"], on=form.cleaned_data["performed_on"]
+                ),
                 minutes=form.cleaned_data["minutes"],
                 on=form.cleaned_data["performed_on"],
                 contact=case.contact,
@@ -350,7 +347,7 @@ def time_entry_quote(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/case_detail.html#quote", context)
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def case_status(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
@@ -370,7 +367,7 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("case_detail", pk=case.pk)
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def case_take(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign the case: to the member of the desk chosen, or to oneself."""
@@ -399,7 +396,7 @@ def case_take(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("case_detail", pk=case.pk)
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
@@ -424,7 +421,7 @@ def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("case_detail", pk=case.pk)
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def case_verified_bug_undo(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
@@ -465,7 +462,7 @@ class CallbackListView(TableListView):
         )
 
 
-@desk_work
+@requires(WORK)
 def callback_new(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(pk)
     phone = case.contact.phone if case.contact and case.contact.phone else case.customer.phone
@@ -489,7 +486,7 @@ def callback_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@desk_read
+@requires(READ)
 @require_safe
 def callback_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -521,7 +518,7 @@ def _back(request: HttpRequest, callback: Callback) -> HttpResponse:
     return redirect("callback_queue")
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def callback_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(Callback, pk=pk)
@@ -541,7 +538,7 @@ def callback_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, callback)
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def callback_release(request: HttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(Callback, pk=pk)
@@ -554,7 +551,7 @@ def callback_release(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, callback)
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def callback_claim(request: HttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(Callback, pk=pk)
@@ -566,7 +563,7 @@ def callback_claim(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, callback)
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(Callback, pk=pk)
@@ -590,7 +587,7 @@ def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 # --- support e-mails ------------------------------------------------------------------------
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def email_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Send an e-mail from the case; ``reply_to`` names the customer's message answered."""
@@ -609,7 +606,7 @@ def email_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/case_detail.html", _case_context(request, case, email_form=form))
 
 
-@desk_work
+@requires(WORK)
 @require_safe
 def email_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The e-mail form (htmx): blank, or answering the message ``?reply_to=``."""
@@ -627,7 +624,7 @@ def email_form(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/case_detail.html#email-form", context)
 
 
-@desk_work
+@requires(WORK)
 @require_safe
 def canned_reply_text(request: HttpRequest, pk: int, reply_pk: int) -> HttpResponse:
     """A canned reply with its placeholders filled for this case, as plain text (inserted
@@ -648,7 +645,7 @@ def canned_reply_text(request: HttpRequest, pk: int, reply_pk: int) -> HttpRespo
     return response
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     """An internal note on the case's timeline (never e-mailed)."""
@@ -668,7 +665,7 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/case_detail.html", _case_context(request, case, note_form=form))
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def email_retry(request: HttpRequest, pk: int) -> HttpResponse:
     email = get_object_or_404(SupportEmail, pk=pk)
@@ -703,14 +700,14 @@ def _download(stored, filename: str) -> FileResponse:
     return response
 
 
-@desk_work  # the desk's own mail: Infoline and Support only
+@requires(WORK)  # the desk's own mail: Infoline and Support only
 @require_safe
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(EmailAttachment, pk=pk)
     return _download(attachment.file, attachment.filename)
 
 
-@desk_work  # the desk's own mail: Infoline and Support only
+@requires(WORK)  # the desk's own mail: Infoline and Support only
 @require_safe
 def inbound_raw(request: HttpRequest, pk: int) -> FileResponse:
     """The message exactly as received (.eml), whatever became of it."""
@@ -721,7 +718,7 @@ def inbound_raw(request: HttpRequest, pk: int) -> FileResponse:
 # --- the inbox ------------------------------------------------------------------------------
 
 
-@desk_work  # the desk's own mail: Infoline and Support only
+@requires(WORK)  # the desk's own mail: Infoline and Support only
 @require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.inbox_messages(), 50).get_page(request.GET.get("page"))
@@ -744,14 +741,14 @@ def _inbound(pk: int) -> InboundEmail:
     return get_object_or_404(InboundEmail.objects.select_related("case", "customer"), pk=pk)
 
 
-@desk_work  # the desk's own mail: Infoline and Support only
+@requires(WORK)  # the desk's own mail: Infoline and Support only
 @require_safe
 def inbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     email = _inbound(pk)
     return render(request, "cases/inbox_detail.html", _inbox_context(request, email))
 
 
-@desk_work
+@requires(WORK)
 @require_POST
 def inbox_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Give a waiting message to a customer: it becomes a case, or a rental-switch lead."""

@@ -10,7 +10,6 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models.signals import m2m_changed
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -32,6 +31,10 @@ from .models import (
     check_support_plus_kept,
 )
 from .services import (
+    credit_change_check,
+    licence_credit_sync,
+    rental_period_create,
+    rental_period_update,
     support_plus_check,
     support_plus_end,
     support_plus_end_check,
@@ -328,6 +331,29 @@ class ModuleAdmin(CheckedInputAdminMixin, admin.ModelAdmin):
         return False
 
 
+class CreditCheckedForm(forms.ModelForm):
+    """A rental period or licence form that asks, once the row holds its new values, whether
+    the change would take back credit already used (``credit_change_check``)."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors or self.instance.pk is None:
+            return
+        try:
+            self.check_credit()
+        except ValidationError as exc:
+            self.add_error(None, exc)
+
+    def check_credit(self) -> None:
+        credit_change_check(period=self.instance)
+
+
+class RentalPeriodForm(CreditCheckedForm):
+    class Meta:
+        model = RentalPeriod
+        fields = ["licence", "start", "end", "annual_rent"]
+
+
 class RentalPeriodFormSet(BaseInlineFormSet):
     """Checks the periods entered together against each other (the model checks the rest)."""
 
@@ -373,23 +399,24 @@ class RentalPeriodFormSet(BaseInlineFormSet):
 
 class RentalPeriodInline(admin.TabularInline):
     model = RentalPeriod
+    form = RentalPeriodForm
     formset = RentalPeriodFormSet
     extra = 0
     fields = ["start", "end", "annual_rent"]
 
 
-class LicenceForm(forms.ModelForm):
+class LicenceForm(CreditCheckedForm):
     class Meta:
         model = Licence
         fields = ["customer", "kind", "variant", "modules"]
 
-    def clean(self):
-        cleaned = super().clean()
-        # The modules decide the credit column; the model's clean() (which runs next, with
-        # the new kind and variant) checks the credit with the modules chosen here.
-        if "modules" in cleaned:
-            self.instance.pending_main_modules = sum(1 for m in cleaned["modules"] if m.is_main)
-        return cleaned
+    def check_credit(self) -> None:
+        # The modules decide the credit column: checked with the modules chosen here.
+        modules = self.cleaned_data.get("modules")
+        credit_change_check(
+            licence=self.instance,
+            main_module_count=None if modules is None else sum(1 for m in modules if m.is_main),
+        )
 
 
 @admin.register(Licence)
@@ -397,24 +424,10 @@ class LicenceAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
     form = LicenceForm
 
     def save_related(self, request, form, formsets, change) -> None:
-        """``modules.set()`` removes, then adds: the credit is derived once, from the final
-        set of modules (checked by the form), not from the state in between (swapping
-        payroll for invoicing keeps "several main modules")."""
-        licence = form.instance
-        licence.grant_sync_deferred = True
-        try:
-            super().save_related(request, form, formsets, change)
-        finally:
-            licence.grant_sync_deferred = False
-        m2m_changed.send(
-            sender=Licence.modules.through,
-            instance=licence,
-            action="post_add",
-            reverse=False,
-            model=Module,
-            pk_set=set(),
-            using=licence._state.db,
-        )
+        """The licence, its modules and its periods are saved; then its credit is derived
+        once, from the final rows (checked by the forms), in the same transaction."""
+        super().save_related(request, form, formsets, change)
+        licence_credit_sync(licence=form.instance)
 
     list_display = ["customer", "kind", "variant"]
     list_filter = ["kind", "variant", "modules"]
@@ -433,9 +446,19 @@ class RentalPeriodAdmin(CheckedInputAdminMixin, SupportPlusGuardedDeleteMixin, S
     list_select_related = ["licence__customer"]
     raw_id_fields = ["licence"]
     guarded_as = "deleted_periods"
+    form = RentalPeriodForm
 
     def get_readonly_fields(self, request, obj=None):
         return ["licence"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Through the services, which derive the period's credit (checked by the form)."""
+        values = {f: form.cleaned_data[f] for f in ("start", "end", "annual_rent")}
+        if change:
+            rental_period_update(period=obj, **values)
+        else:
+            created = rental_period_create(licence=form.cleaned_data["licence"], **values)
+            obj.pk = created.pk
 
 
 @admin.register(HalfFareSubscription)

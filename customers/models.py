@@ -20,8 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
-from .hooks import check_credit_change
-
 
 def search_key(text: str) -> str:
     """Text as the lookup compares it: lower case, without accents (Müller → muller)."""
@@ -273,13 +271,8 @@ class Licence(models.Model):
             raise ValidationError(
                 {"kind": _("This licence has rental periods; it cannot become a purchase licence.")}
             )
-        if self.pk:
-            # An admin form sets pending_main_modules: the modules it is about to save.
-            check_credit_change(
-                licence=self, main_module_count=getattr(self, "pending_main_modules", None)
-            )
-            if self.kind and self.variant:
-                check_support_plus_kept(licence=self)
+        if self.pk and self.kind and self.variant:
+            check_support_plus_kept(licence=self)
 
 
 class SupportPlusGuardedQuerySet(models.QuerySet):
@@ -348,8 +341,6 @@ class RentalPeriod(models.Model):
             raise ValidationError(
                 _("Only a rental licence has rental periods; this is a purchase licence.")
             )
-        if self.pk and self.start and self.end and self.annual_rent is not None:
-            check_credit_change(period=self)
         if self.pk and self.start and self.end and self.end >= self.start:
             check_support_plus_kept(periods=[self])
         if licence.pk and self.start and self.end and self.end >= self.start:

@@ -17,9 +17,9 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from q3helpdesk.guards import service
+from q3helpdesk.locks import advisory_lock
 
-from .hooks import check_credit_change, support_plus_capacity
-from .locks import advisory_lock
+from .credit import ledger
 from .models import (
     Contact,
     Customer,
@@ -212,13 +212,8 @@ def customer_create_with_contact(*, contact: dict | None = None, **customer_fiel
     return customer
 
 
-@service(own_checks=("modules",))
-@transaction.atomic
-def licence_create(
-    *, customer: Customer, variant: str, modules: list[str], kind: str = "rental"
-) -> Licence:
-    """Create a licence with its modules (codes such as ``["COFI", "SAL"]``)."""
-    _require_saved(customer, Customer, _("Choose an existing customer."))
+def _modules(modules) -> list[Module]:
+    """The modules of the codes ``modules`` (such as ``["COFI", "SAL"]``), in that order."""
     if isinstance(modules, str) or not isinstance(modules, Sequence):
         raise ValidationError(_("Give the modules as a list of module codes."))
     codes = [str(code).strip().upper() for code in modules]
@@ -232,10 +227,21 @@ def licence_create(
         raise ValidationError(
             _("Unknown module code(s): %(codes)s.") % {"codes": ", ".join(unknown)}
         )
+    return [found[code] for code in codes]
+
+
+@service(own_checks=("modules",))
+@transaction.atomic
+def licence_create(
+    *, customer: Customer, variant: str, modules: list[str], kind: str = "rental"
+) -> Licence:
+    """Create a licence with its modules (codes such as ``["COFI", "SAL"]``)."""
+    _require_saved(customer, Customer, _("Choose an existing customer."))
+    chosen = _modules(modules)
     licence = Licence(customer=customer, variant=variant, kind=kind)
     licence.full_clean()
     licence.save()
-    licence.modules.set([found[code] for code in codes])
+    licence.modules.set(chosen)
     return licence
 
 
@@ -258,6 +264,7 @@ def rental_period_create(
     period = RentalPeriod(licence=licence, start=start, end=end, annual_rent=annual_rent)
     period.full_clean()
     period.save()
+    ledger().sync(period=period)
     return period
 
 
@@ -282,14 +289,17 @@ def rental_period_update(
     period = RentalPeriod.objects.select_related("licence").get(pk=period.pk)
     period.start, period.end, period.annual_rent = start, end, annual_rent
     period.full_clean()
+    ledger().check_change(period=period)
     period.save()
+    ledger().sync(period=period)
     return period
 
 
-@service
+@service(own_checks=("modules",))
 @transaction.atomic
-def licence_update(*, licence: Licence, variant: str) -> Licence:
-    """Change the variant of a licence (an upgrade, or a downgrade to standard or advanced).
+def licence_update(*, licence: Licence, variant: str, modules: list[str] | None = None) -> Licence:
+    """Change the variant of a licence (an upgrade, or a downgrade to standard or advanced)
+    and, when given, its modules (codes); the credit of its periods follows (R3).
 
     Refused when credit already used would be taken back, or when a Support+ subscription
     of the customer would lose its profi or premium licence on some day of its term (R7).
@@ -300,12 +310,40 @@ def licence_update(*, licence: Licence, variant: str) -> Licence:
             _("Choose the variant: %(variants)s.")
             % {"variants": ", ".join(str(label) for label in LicenceVariant.labels)}
         )
+    chosen = None if modules is None else _modules(modules)
     Customer.objects.select_for_update().get(pk=licence.customer_id)
     licence = Licence.objects.select_for_update().get(pk=licence.pk)
     licence.variant = variant
     licence.full_clean()
+    main = None if chosen is None else sum(1 for m in chosen if m.is_main)
+    ledger().check_change(licence=licence, main_module_count=main)
     licence.save()
+    if chosen is not None:
+        licence.modules.set(chosen)
+    ledger().sync(licence=licence)
     return licence
+
+
+@service(allow_unsaved=("period", "licence"))
+def credit_change_check(
+    *,
+    period: RentalPeriod | None = None,
+    licence: Licence | None = None,
+    main_module_count: int | None = None,
+) -> None:
+    """Raise ``ValidationError`` when this change of a rental period or a licence (the
+    objects carry their new, unsaved values; ``main_module_count`` the modules about to be
+    saved) would take back support credit already used. Writes nothing; the admin's forms
+    ask it before they save."""
+    ledger().check_change(period=period, licence=licence, main_module_count=main_module_count)
+
+
+@service
+@transaction.atomic
+def licence_credit_sync(*, licence: Licence) -> None:
+    """Derive the credit of a licence's rental periods again after the admin saved the
+    licence with its modules and periods (the other writes sync themselves)."""
+    ledger().sync(licence=licence)
 
 
 @service
@@ -425,7 +463,7 @@ def support_plus_check(
             _("The customer already has a Support+ subscription from %(start)s to %(end)s.")
             % {"start": f"{clash.start:%d.%m.%Y}", "end": f"{clash.end:%d.%m.%Y}"}
         )
-    capacity = support_plus_capacity(on=start)
+    capacity = ledger().support_plus_capacity(on=start)
     if _most_running_at_once(start, end) >= capacity:
         raise ValidationError(
             _(
@@ -469,6 +507,7 @@ def support_plus_subscribe(
         SupportPlusRegistration.objects.create(
             subscription=subscription, contact=contact, position=position
         )
+    ledger().sync(support_plus=subscription)
     return subscription
 
 
@@ -495,7 +534,7 @@ def support_plus_end_check(*, subscription: SupportPlusSubscription, end: date) 
             % {"end": f"{saved.end:%d.%m.%Y}"}
         )
     saved.end = end
-    check_credit_change(support_plus=saved)
+    ledger().check_change(support_plus=saved)
 
 
 @service
@@ -517,4 +556,5 @@ def support_plus_end(
     subscription.end = end
     subscription.full_clean()
     subscription.save(update_fields=["end"])
+    ledger().sync(support_plus=subscription)
     return subscription

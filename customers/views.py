@@ -1,49 +1,20 @@
-"""Shared pieces of the list pages of every app (they may all import customers)."""
+"""The customer list and the contact pages."""
 
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .exports import export_response
+from q3helpdesk.roles import requires
+from q3helpdesk.ui.views import TableListView
 
-
-class TableListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
-    """A filterable, sortable, paginated list that exports the filtered rows
-    (``?_export=csv`` or ``?_export=xlsx``, see ``customers.exports``).
-
-    Set ``permission_required``, ``table_class``, ``filterset_class``, ``template_name``
-    and ``export_name``. Anonymous users go to the login page, others without the
-    permission get 403; an unknown export format is not found.
-    """
-
-    raise_exception = False
-    export_name = "table"
-    export_trigger_param = "_export"
-
-    def render_to_response(self, context, **kwargs):
-        wanted = self.request.GET.get(self.export_trigger_param)
-        if wanted:
-            table = self.get_table(**self.get_table_kwargs())
-            return export_response(table, fmt=wanted, name=self.export_name)
-        return super().render_to_response(context, **kwargs)
-
-
-# --- the customer list and contacts ---------------------------------------------------------
-# (imports here keep TableListView's block above untouched for the exports' engineer)
-from django.contrib import messages  # noqa: E402
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.shortcuts import get_object_or_404, redirect, render  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
-
-from q3helpdesk.roles import requires  # noqa: E402
-
-from .filters import CustomerFilter  # noqa: E402
-from .forms import ContactForm  # noqa: E402
-from .models import Contact, Customer  # noqa: E402
-from .selectors import customers_for_list  # noqa: E402
-from .services import contact_create, contact_update  # noqa: E402
-from .tables import CustomerTable  # noqa: E402
+from .filters import CustomerFilter
+from .forms import ContactForm
+from .models import Contact, Customer
+from .selectors import customers_for_list
+from .services import contact_create, contact_update
+from .tables import CustomerTable
 
 
 class CustomerListView(TableListView):

@@ -1,6 +1,7 @@
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from billing.selectors import activity_names
 from cases.selectors import callbacks_due_count, inbox_waiting_count
 
 from .roles import Role, user_roles
@@ -19,3 +20,9 @@ def roles(request) -> dict:
         "is_billing": Role.BILLING in mine,
         "is_manager": Role.MANAGER in mine,
     }
+
+
+def activities(request) -> dict:
+    """The names of the activities (tariff data, R4) in the page's language, read once and
+    only when the page names an activity (``{{ code|activity_name:activity_names }}``)."""
+    return {"activity_names": SimpleLazyObject(activity_names)}

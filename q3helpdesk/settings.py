@@ -100,6 +100,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "q3helpdesk.urls"
+
+# customers sits below billing (DESIGN §2): its services call the credit ledger through
+# the module named here (customers.credit) instead of importing billing.
+CUSTOMERS_CREDIT_LEDGER = "billing.credit_ledger"
 WSGI_APPLICATION = "q3helpdesk.wsgi.application"
 
 TEMPLATES = [
@@ -114,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "q3helpdesk.context_processors.roles",
+                "q3helpdesk.context_processors.activities",
             ],
         },
     },
@@ -282,13 +287,30 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Logging ------------------------------------------------------------------------------
+# One line per event on standard error (journald, docker logs … keep it): time, level,
+# logger, message. LOG_LEVEL sets what the app's own loggers report (DEBUG, INFO, WARNING,
+# ERROR): e-mail sent or failed, mail fetched and filed, PDFs, invoice runs. Everything
+# else reports its warnings only; Django its requests' errors and warnings too.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "formatters": {
+        "plain": {
+            "format": "{asctime} {levelname} {name}: {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "django.db.backends": {"level": "INFO"},
+        **{app: {"level": LOG_LEVEL} for app in ("customers", "billing", "cases", "q3helpdesk")},
+        "django": {"level": "INFO"},
         # PDF rendering reports every step at INFO; its warnings still show.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -8,7 +8,6 @@ from django.views.generic import RedirectView
 from django_tables2 import RequestConfig
 
 from billing.selectors import tariff_in_force
-from customers.exports import export_response
 from customers.models import LicenceVariant
 from customers.selectors import customer_overview
 
@@ -18,6 +17,7 @@ from .dashboard.forms import PeriodForm
 from .dashboard.periods import preset
 from .dashboard.tables import NearCreditTable, OverdueCallbackTable, TopCustomerTable
 from .roles import EVERYONE, Role, role_required, user_roles
+from .ui.exports import export_response
 
 
 @role_required(*EVERYONE)

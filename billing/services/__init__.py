@@ -2,8 +2,8 @@
 
 The desk reports work through :func:`record_usage`; a correction is
 :func:`usage_reverse`. Grants are derived from the customer model by the ``grant_sync_*``
-services, which the signal handlers in ``billing.signals`` call whenever a rental period,
-licence or Support+ subscription changes.
+services, which the customers services call (through ``billing.credit_ledger``) whenever
+they change a rental period, a licence or a Support+ subscription.
 
 One module per concept; import the services from here:
 

@@ -1,8 +1,9 @@
 """Credit grants (R3, R7): derived from rental periods, licences and Support+ subscriptions.
 
-The ``grant_sync_*`` services are called by the signal handlers in ``billing.signals``
-whenever a rental period, licence or Support+ subscription changes; ``check_credit_change``
-refuses a change that would take back credit already used.
+The ``grant_sync_*`` services are called by the customers services (through
+``billing.credit_ledger``) whenever they change a rental period, licence or Support+
+subscription; ``check_credit_change`` refuses a change that would take back credit
+already used.
 """
 
 from __future__ import annotations
@@ -168,8 +169,8 @@ def check_credit_change(
     """Refuse a change of a rental period, a licence or a Support+ subscription that would
     take back used credit.
 
-    Registered with ``customers.hooks``; the models' ``clean()``, the customers services
-    and the admin call it before saving. The arguments carry the new, unsaved values.
+    The customers services and the admin's forms call it (through
+    ``billing.credit_ledger``) before saving. The arguments carry the new, unsaved values.
     """
     if support_plus is not None and support_plus.pk:
         grant = CreditGrant.objects.filter(support_plus_id=support_plus.pk).first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -11,6 +13,8 @@ from q3helpdesk.guards import service
 
 from ..models import Invoice, InvoiceStatus
 from ._common import _require_invoice
+
+logger = logging.getLogger(__name__)
 
 
 @service
@@ -44,5 +48,12 @@ def invoice_pdf_stored(*, invoice: Invoice) -> Invoice:
         stored = Invoice.objects.filter(pk=invoice.pk, pdf=invoice.pdf.name).transition(pdf=name)
     if not stored:  # stored meanwhile by another request or the worker: keep theirs
         field.storage.delete(name)
+        logger.info(
+            "PDF of invoice %s (id %s) stored meanwhile by another run; this copy discarded",
+            invoice.number,
+            invoice.pk,
+        )
+    else:
+        logger.info("PDF of invoice %s (id %s) stored as %s", invoice.number, invoice.pk, name)
     invoice.refresh_from_db()
     return invoice

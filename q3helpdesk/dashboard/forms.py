@@ -7,7 +7,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.filters import DATE_INPUT, DateRangeFilterSet
+from q3helpdesk.ui.filters import DATE_INPUT, DateRangeFilterSet
 
 from .periods import MAX_DAYS, Period, preset
 

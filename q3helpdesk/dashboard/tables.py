@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cases.tables import CallbackTable
-from customers.tables import BaseTable
+from q3helpdesk.ui.tables import BaseTable
 
 DASHBOARD_PER_PAGE = 10
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from billing.models import Activity, GrantSource
+from billing.models import GrantSource
+from billing.selectors import activity_names
 from cases.models import CaseKind, Channel
 from cases.selectors import CallbackState
 from customers.models import LicenceVariant
@@ -260,11 +261,12 @@ def charts(period: Period, *, now: datetime, top: list[dict]) -> dict:
         return _iso(max(monday, period.start)), _iso(min(monday + timedelta(days=6), period.end))
 
     per_week = selectors.minutes_per_week(period)
+    activities = activity_names()
     minutes = {
         "labels": [_short(max(w, period.start)) for w in week_list],
         "datasets": [
             {"label": str(label), "data": [per_week.get(value, {}).get(w, 0) for w in week_list]}
-            for value, label in Activity.choices
+            for value, label in activities.items()
         ],
         "links": [
             [
@@ -276,7 +278,7 @@ def charts(period: Period, *, now: datetime, top: list[dict]) -> dict:
                 )
                 for w in week_list
             ]
-            for value, _label in Activity.choices
+            for value in activities
         ],
     }
 

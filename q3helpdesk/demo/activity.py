@@ -141,7 +141,7 @@ def _write_batch(planned: list[PlannedCase], counts: Counter) -> None:
         try:
             usage = record_usage(
                 customer=case.customer,
-                activity=charged_as(case, e.activity),
+                activity=charged_as(case, e.activity, on=e.day),
                 minutes=e.minutes,
                 performed_on=e.day,
                 work_ref=case.reference,

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from billing.models import Activity
+from billing.models import VERIFIED_ERROR
 from cases.models import (
     AttemptOutcome,
     Callback,
@@ -50,21 +50,21 @@ GENERATED = Profile(case_rate=2.0 / 250, lead_rate=0.3 / 250, callback_share=0.2
 
 # Further time entries of a case, after the first one (weights).
 LATER_ACTIVITIES = [
-    (Activity.SUPPORT, 70),
-    (Activity.DATA_CHECK, 10),
-    (Activity.FORMS, 8),
-    (Activity.TRAINING, 6),
-    (Activity.PROGRAMMING, 6),
+    ("support", 70),
+    ("data_check", 10),
+    ("forms", 8),
+    ("training", 6),
+    ("programming", 6),
 ]
 # Logged minutes per activity: (low, high, mode) of a triangular distribution.
 MINUTES = {
-    Activity.SUPPORT: (3, 25, 6),
-    Activity.DATA_CHECK: (15, 60, 25),
-    Activity.TRAINING: (30, 120, 60),
-    Activity.FORMS: (20, 90, 40),
-    Activity.PROGRAMMING: (30, 240, 90),
-    Activity.VERIFIED_BUG: (10, 60, 20),
-    Activity.FIRST_INSTALL: (30, 120, 60),
+    "support": (3, 25, 6),
+    "data_check": (15, 60, 25),
+    "training": (30, 120, 60),
+    "forms": (20, 90, 40),
+    "programming": (30, 240, 90),
+    VERIFIED_ERROR: (10, 60, 20),
+    "first_install": (30, 120, 60),
 }
 
 
@@ -329,13 +329,11 @@ class Planner:
         performer = case.assignee or self.support
         bug_reference = ""
         if install:
-            activities = [Activity.FIRST_INSTALL]
+            activities = ["first_install"]
         else:
             count = rng.choices([1, 2, 3, 4], [60, 25, 10, 5])[0]
             first = (
-                Activity.TRAINING
-                if case.channel == Channel.REMOTE and rng.random() < 0.6
-                else Activity.SUPPORT
+                "training" if case.channel == Channel.REMOTE and rng.random() < 0.6 else "support"
             )
             later = rng.choices(
                 [a for a, _ in LATER_ACTIVITIES], [w for _, w in LATER_ACTIVITIES], k=count - 1
@@ -344,7 +342,7 @@ class Planner:
             if count >= 2 and rng.random() < 0.04:  # a software error, verified by Q3 (R9)
                 # The desk logs support; the marking makes it free (the ledger charges
                 # the case's support answers as verified_bug, also the first one).
-                activities = [first] + [Activity.SUPPORT] * (count - 1)
+                activities = [first] + ["support"] * (count - 1)
                 bug_reference = f"Q3-{rng.randint(10000, 99999)}"
         age = (self.today - timezone.localtime(planned.created_at).date()).days
         if age <= 3 and not install and rng.random() < 0.3:

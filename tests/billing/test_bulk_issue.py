@@ -9,7 +9,8 @@ import pytest
 from billing.models import Invoice, InvoiceRun
 from billing.services import invoice_drafts, invoice_issue
 from q3helpdesk.roles import Role
-from tests.billing.test_invoice_pages import MARCH, billable_customer, messages_of
+from tests.billing.test_invoice_pages import MARCH
+from tests.factories import billable_customer, messages_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,20 +11,19 @@ from django.db import transaction
 from billing.models import CreditGrant, Tariff
 from billing.rules import rental_years
 from billing.selectors import credit_balance
-from billing.services import grants_sync_all, invoice_drafts, invoice_issue, record_usage
+from billing.services import grants_sync_all, invoice_drafts, invoice_issue
 from cases.emails import credit_statement
 from customers.models import RentalPeriod
 from customers.services import rental_period_create
-from tests.billing.conftest import make_creditor
-from tests.factories import LicenceFactory, rental_customer
+from tests.factories import (
+    LicenceFactory,
+    change_period,
+    make_company,
+    make_usage,
+    rental_customer,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def log(customer, day, minutes, activity="support", ref="C-1"):
-    return record_usage(
-        customer=customer, activity=activity, minutes=minutes, performed_on=day, work_ref=ref
-    )
 
 
 # --- R14: balances at a point in time --------------------------------------------------
@@ -32,8 +31,8 @@ def log(customer, day, minutes, activity="support", ref="C-1"):
 
 def test_the_balance_of_a_day_counts_only_the_work_performed_by_that_day():
     customer = rental_customer(variant="premium", modules=["COFI", "SAL"])  # 35 min
-    log(customer, date(2026, 1, 15), 20)
-    log(customer, date(2026, 2, 10), 15, ref="C-2")
+    make_usage(customer, 20, on=date(2026, 1, 15))
+    make_usage(customer, 15, on=date(2026, 2, 10), ref="C-2")
     assert credit_balance(customer=customer, on=date(2026, 1, 14)).remaining == 35
     assert credit_balance(customer=customer, on=date(2026, 1, 31)).remaining == 15
     assert credit_balance(customer=customer, on=date(2026, 2, 28)).remaining == 0
@@ -41,11 +40,11 @@ def test_the_balance_of_a_day_counts_only_the_work_performed_by_that_day():
 
 
 def test_a_january_invoice_shows_what_was_left_on_31_january():
-    make_creditor()
+    make_company()
     customer = rental_customer(variant="premium", modules=["COFI", "SAL"])  # 35 min
-    log(customer, date(2026, 1, 15), 20)
-    log(customer, date(2026, 1, 20), 60, activity="programming", ref="C-2")  # billable
-    log(customer, date(2026, 2, 10), 15, ref="C-3")  # uses the rest in February
+    make_usage(customer, 20, on=date(2026, 1, 15))
+    make_usage(customer, 60, on=date(2026, 1, 20), activity="programming", ref="C-2")  # billable
+    make_usage(customer, 15, on=date(2026, 2, 10), ref="C-3")  # uses the rest in February
     (draft,) = invoice_drafts(
         period_start=date(2026, 1, 1), period_end=date(2026, 1, 31), customers=[customer]
     )
@@ -55,8 +54,8 @@ def test_a_january_invoice_shows_what_was_left_on_31_january():
 
 def test_the_credit_statement_of_a_day_is_the_balance_of_that_day():
     customer = rental_customer(variant="premium", modules=["COFI", "SAL"])  # 35 min
-    log(customer, date(2026, 1, 15), 20)
-    log(customer, date(2026, 2, 10), 15, ref="C-2")
+    make_usage(customer, 20, on=date(2026, 1, 15))
+    make_usage(customer, 15, on=date(2026, 2, 10), ref="C-2")
     assert "15 min" in credit_statement(customer=customer, on=date(2026, 1, 31))
     assert "0 min" in credit_statement(customer=customer, on=date(2026, 2, 10))
 
@@ -104,7 +103,7 @@ def test_a_two_year_period_grants_the_credit_of_each_year_valid_only_in_its_year
         (date(2027, 1, 1), date(2027, 12, 31), 5),
     ]
     # 2026's credit is unused; it cannot be taken into 2027.
-    usage = log(customer, date(2027, 1, 10), 10)
+    usage = make_usage(customer, 10, on=date(2027, 1, 10))
     assert (usage.credit_minutes, usage.billable_minutes) == (5, 5)
     assert usage.draws.get().grant == grants[1]
     assert credit_balance(customer=customer, on=date(2026, 12, 31)).remaining == 5
@@ -155,24 +154,21 @@ def test_each_rental_year_takes_the_tariff_in_force_at_its_start():
 def test_shortening_a_period_keeps_the_year_whose_credit_was_used_or_is_refused():
     customer = rental_customer(variant="standard", start=date(2026, 1, 1), end=date(2027, 12, 31))
     period = RentalPeriod.objects.get(licence__customer=customer)
-    log(customer, date(2027, 1, 10), 5)
-    period.end = date(2026, 12, 31)
+    make_usage(customer, 5, on=date(2027, 1, 10))
     with pytest.raises(ValidationError, match="5 minutes of the credit"), transaction.atomic():
-        period.save()
+        change_period(period, end=date(2026, 12, 31))
     assert CreditGrant.objects.filter(customer=customer).count() == 2
     # A period whose second year is unused can be shortened: that grant goes.
     other = rental_customer(variant="standard", start=date(2026, 1, 1), end=date(2027, 12, 31))
     period = RentalPeriod.objects.get(licence__customer=other)
-    period.end = date(2026, 12, 31)
-    period.save()
+    change_period(period, end=date(2026, 12, 31))
     assert CreditGrant.objects.filter(customer=other).count() == 1
 
 
 def test_moving_a_two_year_period_forward_keeps_one_grant_per_year():
     customer = rental_customer(variant="standard", start=date(2026, 1, 1), end=date(2027, 12, 31))
     period = RentalPeriod.objects.get(licence__customer=customer)
-    period.start, period.end = date(2027, 1, 1), date(2028, 12, 31)
-    period.save()
+    change_period(period, start=date(2027, 1, 1), end=date(2028, 12, 31))
     assert list(
         CreditGrant.objects.filter(customer=customer)
         .order_by("valid_from")

@@ -9,8 +9,14 @@ from django.db import transaction
 
 from billing.models import CreditGrant, GrantSource
 from billing.services import grants_sync_all, record_usage
-from customers.models import Module, RentalPeriod
-from customers.services import half_fare_subscribe, rental_period_create
+from customers.models import RentalPeriod
+from customers.services import (
+    half_fare_subscribe,
+    licence_credit_sync,
+    licence_update,
+    rental_period_create,
+    rental_period_update,
+)
 from tests.factories import (
     ContactFactory,
     LicenceFactory,
@@ -71,18 +77,30 @@ def test_grant_follows_rent_modules_and_variant_changes():
     def grant() -> int:
         return CreditGrant.objects.get(customer=customer).minutes
 
-    licence.modules.add(Module.objects.get(code="SAL"))
+    licence_update(licence=licence, variant="standard", modules=["COFI", "SAL"])
     assert grant() == 10
-    licence.variant = "premium"
-    licence.save()
+    licence_update(licence=licence, variant="premium")
     assert grant() == 35
-    licence.modules.remove(Module.objects.get(code="COFI"))
+    licence_update(licence=licence, variant="premium", modules=["SAL"])
     assert grant() == 25
 
     period = RentalPeriod.objects.get(licence=licence)
-    period.annual_rent = Decimal("99.00")
-    period.save()
+    rental_period_update(
+        period=period, start=period.start, end=period.end, annual_rent=Decimal("99.00")
+    )
     assert not CreditGrant.objects.filter(customer=customer).exists()
+
+
+def test_a_row_written_past_the_services_changes_no_credit_until_synced():
+    """No signal: the credit follows the services that change periods and licences (and
+    the admin, through them); a row written directly waits for an explicit sync."""
+    customer = rental_customer(variant="standard", modules=["COFI"])
+    licence = customer.licences.get()
+    licence.variant = "premium"
+    licence.save()
+    assert CreditGrant.objects.get(customer=customer).minutes == 5
+    licence_credit_sync(licence=licence)
+    assert CreditGrant.objects.get(customer=customer).minutes == 25
 
 
 def test_lowered_rent_is_refused_once_its_credit_is_drawn_on_and_changes_nothing():
@@ -95,9 +113,10 @@ def test_lowered_rent_is_refused_once_its_credit_is_drawn_on_and_changes_nothing
         work_ref="C-1",
     )
     period = RentalPeriod.objects.get(licence__customer=customer)
-    period.annual_rent = Decimal("50.00")
     with pytest.raises(ValidationError, match="5 minutes of the credit"), transaction.atomic():
-        period.save()
+        rental_period_update(
+            period=period, start=period.start, end=period.end, annual_rent=Decimal("50.00")
+        )
     period.refresh_from_db()
     assert period.annual_rent == Decimal("480.00")
     assert CreditGrant.objects.get(customer=customer).minutes == 15

@@ -14,10 +14,17 @@ from billing.services import (
     invoice_issue,
     invoice_line_remove,
     invoice_run_start,
-    record_usage,
     usage_reverse,
 )
-from tests.factories import ContactFactory, RentalPeriodFactory, rental_customer
+from tests.factories import (
+    ContactFactory,
+    RentalPeriodFactory,
+    issued_invoice,
+    make_invoice,
+    make_usage,
+    no_credit_customer,
+    rental_customer,
+)
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
@@ -26,45 +33,30 @@ MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
 APRIL = {"period_start": date(2026, 4, 1), "period_end": date(2026, 4, 30)}
 
 
-def post(customer, minutes, ref="C-1", on=date(2026, 3, 2)):
-    return record_usage(
-        customer=customer, activity="support", minutes=minutes, performed_on=on, work_ref=ref
-    )
-
-
-def no_credit_customer():
-    return rental_customer(rent=Decimal("50.00"))
-
-
-def only_draft(customer, period=MARCH) -> Invoice:
-    (draft,) = invoice_drafts(**period, customers=[customer])
-    return draft
-
-
 def test_a_draft_is_stale_when_its_case_got_another_posting(creditor):
     customer = no_credit_customer()
-    postings = [post(customer, 3) for _ in range(4)]  # charged 5, 5, 0, 5 (R5 on the case)
+    postings = [make_usage(customer, 3) for _ in range(4)]  # charged 5, 5, 0, 5 (R5 on the case)
     assert [u.charged_minutes for u in postings] == [5, 5, 0, 5]
-    draft = only_draft(customer)
+    draft = make_invoice(customer)
     usage_reverse(usage=postings[2])  # takes 5 billable minutes back from the case
     with pytest.raises(ValidationError, match="run the period again"):
         invoice_issue(invoice=draft, issued_on=date(2026, 4, 1))
-    assert only_draft(customer).lines.get().billable_minutes == 10
+    assert make_invoice(customer).lines.get().billable_minutes == 10
 
 
 def test_a_case_billed_over_two_periods_follows_r12_on_each_line(creditor):
     customer = no_credit_customer()
-    post(customer, 5)
-    invoice_issue(invoice=only_draft(customer), issued_on=date(2026, 4, 1))
-    post(customer, 5, on=date(2026, 4, 7))  # the ledger steps 29.17 - 14.58 = 14.59
-    line = only_draft(customer, APRIL).lines.get()
+    make_usage(customer, 5)
+    issued_invoice(customer, issued_on=date(2026, 4, 1))
+    make_usage(customer, 5, on=date(2026, 4, 7))  # the ledger steps 29.17 - 14.58 = 14.59
+    line = make_invoice(customer, **APRIL).lines.get()
     assert (line.billable_minutes, line.amount) == (5, Decimal("14.58"))  # 5 × 175 / 60
 
 
 def test_issued_invoices_resist_queryset_writes(creditor):
     customer = no_credit_customer()
-    post(customer, 20)
-    invoice = invoice_issue(invoice=only_draft(customer), issued_on=date(2026, 4, 1))
+    make_usage(customer, 20)
+    invoice = issued_invoice(customer, issued_on=date(2026, 4, 1))
     for write in (
         lambda: Invoice.objects.filter(pk=invoice.pk).update(total=Decimal("1.00")),
         lambda: InvoiceLine.objects.filter(invoice=invoice).update(amount=Decimal("1.00")),
@@ -88,13 +80,13 @@ def test_late_postings_and_removed_lines_come_with_the_next_run(creditor):
     subscribe_support_plus(
         customer, [ContactFactory(customer=customer)], start=date(2026, 3, 1), end=date(2027, 2, 28)
     )
-    post(customer, 20)
-    march = only_draft(customer)
+    make_usage(customer, 20)
+    march = make_invoice(customer)
     invoice_line_remove(line=march.lines.get(kind="support_plus"))
     invoice_issue(invoice=march, issued_on=date(2026, 4, 1))
-    post(customer, 10, ref="C-2", on=date(2026, 3, 30))  # logged after March was invoiced
-    post(customer, 5, ref="C-3", on=date(2026, 4, 8))
-    april = only_draft(customer, APRIL)
+    make_usage(customer, 10, ref="C-2", on=date(2026, 3, 30))  # logged after March was invoiced
+    make_usage(customer, 5, ref="C-3", on=date(2026, 4, 8))
+    april = make_invoice(customer, **APRIL)
     assert sorted((line.kind, line.work_ref, line.amount) for line in april.lines.all()) == [
         ("support_plus", "", Decimal("565.00")),
         ("work", "C-2", Decimal("29.17")),
@@ -104,14 +96,12 @@ def test_late_postings_and_removed_lines_come_with_the_next_run(creditor):
 
 def test_invoices_of_a_year_are_numbered_in_date_order(creditor):
     first, second = no_credit_customer(), no_credit_customer()
-    post(first, 10)
-    post(second, 10)
-    invoice_issue(invoice=only_draft(first), issued_on=date(2026, 12, 31))
+    make_usage(first, 10)
+    make_usage(second, 10)
+    issued_invoice(first, issued_on=date(2026, 12, 31))
     with pytest.raises(ValidationError, match=r"dated 31.12.2026; date this one on that day"):
-        invoice_issue(invoice=only_draft(second), issued_on=date(2026, 4, 2))
-    assert invoice_issue(invoice=only_draft(second), issued_on=date(2027, 1, 4)).number == (
-        "2027-00001"
-    )
+        issued_invoice(second, issued_on=date(2026, 4, 2))
+    assert issued_invoice(second, issued_on=date(2027, 1, 4)).number == "2027-00001"
 
 
 def test_a_period_with_a_vat_change_is_refused():
@@ -132,8 +122,9 @@ def test_a_run_that_died_with_its_worker_does_not_block_the_period():
 
 def test_a_reversal_the_rounding_absorbs_does_not_block_the_draft(creditor):
     customer = no_credit_customer()
-    first, second = post(customer, 3), post(customer, 2)  # charged 5, then 0 (R5 on the case)
-    draft = only_draft(customer)
+    # charged 5, then 0 (R5 on the case)
+    first, second = make_usage(customer, 3), make_usage(customer, 2)
+    draft = make_invoice(customer)
     reversal = usage_reverse(usage=first)  # 2 minutes left: still 5 charged, nothing taken
     assert (reversal.charged_minutes, reversal.billable_minutes) == (0, 0)
     assert second.charged_minutes == 0

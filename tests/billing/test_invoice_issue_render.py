@@ -7,9 +7,9 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from billing.models import Invoice, InvoiceStatus
-from billing.services import invoice_drafts, invoice_issue, record_usage
+from billing.services import invoice_issue
 from q3helpdesk.roles import Role
-from tests.factories import rental_customer
+from tests.factories import make_invoice, make_usage, no_credit_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -17,17 +17,9 @@ MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
 
 
 def draft() -> Invoice:
-    customer = rental_customer(rent=Decimal("50.00"))  # below the threshold: no credit
-    record_usage(
-        customer=customer,
-        activity="support",
-        minutes=20,
-        performed_on=date(2026, 3, 2),
-        work_ref="C-1",
-        label="Question",
-    )
-    (invoice,) = invoice_drafts(**MARCH, customers=[customer])
-    return invoice
+    customer = no_credit_customer()
+    make_usage(customer, 20, label="Question")
+    return make_invoice(customer)
 
 
 def test_issuing_queues_the_pdf_rendering_after_the_commit(

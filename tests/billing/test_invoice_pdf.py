@@ -14,8 +14,7 @@ from billing.models import Invoice, InvoiceLine, InvoiceStatus
 from billing.pdf import invoice_pdf, qr_bill
 from billing.rules import creditor_reference, qr_reference
 from billing.services import invoice_cancel, invoice_drafts, invoice_issue, record_usage
-from tests.billing.conftest import IBAN, QR_IBAN
-from tests.factories import CustomerFactory, rental_customer
+from tests.factories import IBAN, QR_IBAN, CustomerFactory, rental_customer
 
 pytestmark = pytest.mark.django_db
 

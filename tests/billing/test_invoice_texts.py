@@ -13,11 +13,17 @@ from pypdf import PdfReader
 
 from billing.models import Invoice, InvoiceLine, Tariff
 from billing.pdf import invoice_pdf, vat_number
-from billing.services import invoice_cancel, invoice_drafts, invoice_issue, record_usage
+from billing.services import invoice_cancel, invoice_drafts
 from cases.services import case_create
 from customers.services import half_fare_subscribe
 from q3helpdesk.roles import Role
-from tests.factories import ContactFactory, rental_customer
+from tests.factories import (
+    ContactFactory,
+    issued_invoice,
+    make_usage,
+    no_credit_customer,
+    rental_customer,
+)
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
@@ -44,24 +50,22 @@ def support_plus_invoice(language: str, creditor):
         ContactFactory(customer=customer, name="Regula Aebi"),
     ]
     subscribe_support_plus(customer, persons, start=date(2026, 1, 1), end=date(2026, 12, 31))
-    (draft,) = invoice_drafts(**YEAR_2026, customers=[customer])
-    return invoice_issue(invoice=draft, issued_on=date(2026, 2, 2))
+    return issued_invoice(customer, issued_on=date(2026, 2, 2), **YEAR_2026)
 
 
 def big_invoice(creditor, *, language="fr", minutes=(400, 400)):
     """An issued invoice over CHF 1'000: programming at 195.00/h, no credit."""
-    customer = rental_customer(rent=Decimal("50.00"), language=language)
+    customer = no_credit_customer(language=language)
     for n, m in enumerate(minutes, start=1):
-        record_usage(
-            customer=customer,
+        make_usage(
+            customer,
+            m,
             activity="programming",
-            minutes=m,
-            performed_on=date(2026, 1, 5 + n),
-            work_ref=f"C-{n}",
+            on=date(2026, 1, 5 + n),
+            ref=f"C-{n}",
             label=f"Export {n}",
         )
-    (draft,) = invoice_drafts(**YEAR_2026, customers=[customer])
-    return invoice_issue(invoice=draft, issued_on=date(2026, 2, 2))
+    return issued_invoice(customer, issued_on=date(2026, 2, 2), **YEAR_2026)
 
 
 # --- the additional Support+ person -----------------------------------------------------

@@ -2,7 +2,6 @@
 
 import threading
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,10 +11,9 @@ from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from billing.models import Invoice, InvoiceRun
-from billing.services import invoice_drafts, invoice_issue, invoice_run_start, record_usage
+from billing.services import invoice_drafts, invoice_issue, invoice_run_start
 from q3helpdesk.roles import Role
-from tests.billing.conftest import make_creditor
-from tests.factories import rental_customer
+from tests.factories import make_company, make_usage, no_credit_customer
 
 # The worker needs committed rows and its own transactions (as in production).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -30,14 +28,8 @@ def run_worker():
 def billable_customers(n: int):
     customers = []
     for i in range(n):
-        customer = rental_customer(rent=Decimal("50.00"))
-        record_usage(
-            customer=customer,
-            activity="support",
-            minutes=10 + i,
-            performed_on=date(2026, 3, 2),
-            work_ref="C-1",
-        )
+        customer = no_credit_customer()
+        make_usage(customer, 10 + i)
         customers.append(customer)
     return customers
 
@@ -77,7 +69,7 @@ def test_a_second_run_of_the_same_period_waits_for_the_first():
 
 def test_the_worker_renders_and_stores_the_pdf_after_the_issue(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    make_creditor()
+    make_company()
     (customer,) = billable_customers(1)
     (draft,) = invoice_drafts(**MARCH, customers=[customer])
     with transaction.atomic():
@@ -92,7 +84,7 @@ def test_the_worker_renders_and_stores_the_pdf_after_the_issue(settings, tmp_pat
 
 @pytest.mark.postgresql
 def test_two_desks_issuing_at_once_get_distinct_numbers_and_one_draft_is_issued_once():
-    make_creditor()
+    make_company()
     drafts = invoice_drafts(**MARCH, customers=billable_customers(4))
     # Desks 1 and 2 race for the same draft; desks 3-5 issue the other drafts.
     targets = [drafts[0], drafts[0], drafts[1], drafts[2], drafts[3]]

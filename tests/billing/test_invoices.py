@@ -24,12 +24,21 @@ from billing.services import (
     invoice_drafts,
     invoice_issue,
     invoice_line_remove,
-    record_usage,
     usage_reverse,
 )
 from customers.services import half_fare_subscribe
-from tests.billing.conftest import IBAN, make_creditor
-from tests.factories import ContactFactory, CustomerFactory, RentalPeriodFactory, rental_customer
+from tests.factories import (
+    IBAN,
+    ContactFactory,
+    CustomerFactory,
+    RentalPeriodFactory,
+    issued_invoice,
+    make_company,
+    make_invoice,
+    make_usage,
+    no_credit_customer,
+    rental_customer,
+)
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
@@ -37,28 +46,6 @@ pytestmark = pytest.mark.django_db
 MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
 APRIL = {"period_start": date(2026, 4, 1), "period_end": date(2026, 4, 30)}
 ISSUE_DAY = date(2026, 4, 2)
-
-
-def post(customer, minutes, activity="support", ref="C-1", on=date(2026, 3, 2), **kwargs):
-    return record_usage(
-        customer=customer,
-        activity=activity,
-        minutes=minutes,
-        performed_on=on,
-        work_ref=ref,
-        **kwargs,
-    )
-
-
-def no_credit_customer(**kwargs):
-    """Annual rent below the threshold: eligible, but every minute is billable."""
-    return rental_customer(rent=Decimal("50.00"), **kwargs)
-
-
-def draft_of(customer, period=MARCH) -> Invoice:
-    drafts = invoice_drafts(**period, customers=[customer])
-    assert len(drafts) == 1
-    return drafts[0]
 
 
 def lines(invoice):
@@ -111,8 +98,8 @@ def test_payment_references_are_valid_and_come_from_the_number(number):
 
 def test_20_billable_minutes_at_175_make_58_33():
     customer = no_credit_customer()
-    post(customer, 20)
-    draft = draft_of(customer)
+    make_usage(customer, 20)
+    draft = make_invoice(customer)
     assert lines(draft) == [("C-1", "support", 20, 0, 20, Decimal("175.00"), Decimal("58.33"))]
     assert (draft.status, draft.number, draft.net, draft.vat, draft.total) == (
         "draft",
@@ -127,11 +114,13 @@ def test_20_billable_minutes_at_175_make_58_33():
 def test_one_line_per_case_and_activity_with_case_text_contact_and_days():
     customer = no_credit_customer()
     claire = ContactFactory(customer=customer, name="Claire Dupont")
-    post(customer, 3, ref="C-1", label="TVA trimestrielle", contact=claire)
-    post(customer, 7, ref="C-1", on=date(2026, 3, 9), label="TVA trimestrielle", contact=claire)
-    post(customer, 45, activity="programming", ref="C-1", label="TVA trimestrielle")
-    post(customer, 12, ref="C-2", on=date(2026, 3, 20), label="Salaires")
-    draft = draft_of(customer)
+    make_usage(customer, 3, ref="C-1", label="TVA trimestrielle", contact=claire)
+    make_usage(
+        customer, 7, ref="C-1", on=date(2026, 3, 9), label="TVA trimestrielle", contact=claire
+    )
+    make_usage(customer, 45, activity="programming", ref="C-1", label="TVA trimestrielle")
+    make_usage(customer, 12, ref="C-2", on=date(2026, 3, 20), label="Salaires")
+    draft = make_invoice(customer)
     assert lines(draft) == [
         # 3 + 7 = 10 minutes of support in C-1: charged 10 (R5 on the case), not 5 + 10.
         ("C-1", "support", 10, 0, 10, Decimal("175.00"), Decimal("29.17")),
@@ -151,9 +140,9 @@ def test_one_line_per_case_and_activity_with_case_text_contact_and_days():
 def test_credit_minutes_are_shown_and_only_the_rest_is_billed():
     customer = rental_customer(variant="premium", modules=["COFI", "SAL"])
     granted = customer.credit_grants.get().minutes
-    post(customer, granted - 10, ref="C-1")  # fully from credit: nothing to bill
-    post(customer, 30, ref="C-2")  # 10 from credit, 20 billable
-    draft = draft_of(customer)
+    make_usage(customer, granted - 10, ref="C-1")  # fully from credit: nothing to bill
+    make_usage(customer, 30, ref="C-2")  # 10 from credit, 20 billable
+    draft = make_invoice(customer)
     assert lines(draft) == [("C-2", "support", 30, 10, 20, Decimal("175.00"), Decimal("58.33"))]
     assert (draft.credit_used_minutes, draft.credit_remaining_minutes) == (granted, 0)
 
@@ -161,8 +150,8 @@ def test_credit_minutes_are_shown_and_only_the_rest_is_billed():
 def test_half_fare_rate_for_support():
     customer = no_credit_customer()
     half_fare_subscribe(customer=customer, start=date(2026, 1, 1), end=date(2026, 12, 31))
-    post(customer, 30)
-    assert lines(draft_of(customer)) == [
+    make_usage(customer, 30)
+    assert lines(make_invoice(customer)) == [
         ("C-1", "support", 30, 0, 30, Decimal("119.00"), Decimal("59.50"))
     ]
 
@@ -177,7 +166,7 @@ def test_support_plus_fee_and_additional_persons():
     half_fare_subscribe(customer=customer, start=date(2027, 1, 1), end=date(2027, 12, 31))
     persons = [ContactFactory(customer=customer) for _ in range(3)]
     subscribe_support_plus(customer, persons, start=date(2026, 3, 10), end=date(2027, 3, 9))
-    draft = draft_of(customer)
+    draft = make_invoice(customer)
     fees = [(line.kind, line.quantity, line.rate, line.amount) for line in draft.lines.all()]
     assert fees == [
         ("support_plus", 1, Decimal("565.00"), Decimal("565.00")),
@@ -194,7 +183,7 @@ def test_half_fare_subscription_is_invoiced_only_when_the_tariff_prices_it():
     assert Tariff.objects.get().half_fare_price is None
     assert invoice_drafts(**MARCH, customers=[customer]) == []
     Tariff.objects.update(half_fare_price=Decimal("240.00"))
-    draft = draft_of(customer)
+    draft = make_invoice(customer)
     assert [(line.kind, line.amount) for line in draft.lines.all()] == [
         ("half_fare", Decimal("240.00"))
     ]
@@ -203,11 +192,11 @@ def test_half_fare_subscription_is_invoiced_only_when_the_tariff_prices_it():
 def test_running_again_refreshes_drafts_and_never_bills_twice(creditor):
     customer = no_credit_customer()
     other = no_credit_customer()
-    post(customer, 20)
-    post(other, 10)
+    make_usage(customer, 20)
+    make_usage(other, 10)
     first = invoice_drafts(**MARCH)
     assert {d.customer for d in first} == {customer, other}
-    post(customer, 10, ref="C-2")
+    make_usage(customer, 10, ref="C-2")
     again = invoice_drafts(**MARCH)
     assert len(again) == 2 and Invoice.objects.count() == 2  # rebuilt, not added
     mine = next(d for d in again if d.customer == customer)
@@ -219,31 +208,31 @@ def test_running_again_refreshes_drafts_and_never_bills_twice(creditor):
     # A draft of an overlapping period does not take what March holds either.
     quarter = invoice_drafts(period_start=date(2026, 1, 1), period_end=date(2026, 3, 31))
     assert quarter == []
-    post(customer, 5, ref="C-3", on=date(2026, 3, 30))
-    late = draft_of(customer)
+    make_usage(customer, 5, ref="C-3", on=date(2026, 3, 30))
+    late = make_invoice(customer)
     assert lines(late) == [("C-3", "support", 5, 0, 5, Decimal("175.00"), Decimal("14.58"))]
 
 
 def test_a_posting_and_its_reversal_leave_nothing_to_bill():
     customer = no_credit_customer()
-    usage_reverse(usage=post(customer, 20))
+    usage_reverse(usage=make_usage(customer, 20))
     assert invoice_drafts(**MARCH, customers=[customer]) == []
 
 
 def test_removing_a_line_puts_its_usages_back_to_unbilled():
     customer = no_credit_customer()
-    post(customer, 20, ref="C-1")
-    post(customer, 10, ref="C-2")
-    draft = draft_of(customer)
+    make_usage(customer, 20, ref="C-1")
+    make_usage(customer, 10, ref="C-2")
+    draft = make_invoice(customer)
     kept = invoice_line_remove(line=draft.lines.get(work_ref="C-1"))
     assert kept == draft
     assert [(line.position, line.work_ref) for line in kept.lines.all()] == [(1, "C-2")]
     assert kept.net == Decimal("29.17")
     # The removed case is unbilled again: an April-dated draft of March takes it back on
     # the next run, which rebuilds the draft.
-    assert lines(draft_of(customer))[0][0] == "C-1"
+    assert lines(make_invoice(customer))[0][0] == "C-1"
     # Removing the last line discards the draft.
-    draft = draft_of(customer)
+    draft = make_invoice(customer)
     for line in list(draft.lines.all())[:-1]:
         invoice_line_remove(line=line)
     assert invoice_line_remove(line=draft.lines.get()) is None
@@ -252,10 +241,10 @@ def test_removing_a_line_puts_its_usages_back_to_unbilled():
 
 def test_discarding_a_draft():
     customer = no_credit_customer()
-    post(customer, 20)
-    invoice_discard(invoice=draft_of(customer))
+    make_usage(customer, 20)
+    invoice_discard(invoice=make_invoice(customer))
     assert not Invoice.objects.exists()
-    assert draft_of(customer).net == Decimal("58.33")
+    assert make_invoice(customer).net == Decimal("58.33")
 
 
 @pytest.mark.parametrize(
@@ -283,8 +272,8 @@ def test_bad_draft_input_is_refused(kwargs, message):
 
 def test_issuing_numbers_copies_the_parties_and_marks_the_usages(creditor):
     customer = no_credit_customer(name="Fiduciaire Léman SA", language="de")
-    usage = post(customer, 20)
-    invoice = invoice_issue(invoice=draft_of(customer), issued_on=ISSUE_DAY)
+    usage = make_usage(customer, 20)
+    invoice = issued_invoice(customer, issued_on=ISSUE_DAY)
     assert (invoice.status, invoice.number, invoice.issued_on, invoice.due_on) == (
         "issued",
         "2026-00001",
@@ -324,7 +313,7 @@ def test_issuing_numbers_copies_the_parties_and_marks_the_usages(creditor):
 def test_numbers_follow_each_other_and_restart_with_the_year(creditor):
     customers = [no_credit_customer() for _ in range(3)]
     for customer in customers:
-        post(customer, 10)
+        make_usage(customer, 10)
     drafts = invoice_drafts(**MARCH)
     issued = [
         invoice_issue(invoice=drafts[0], issued_on=date(2026, 4, 1)).number,
@@ -335,18 +324,18 @@ def test_numbers_follow_each_other_and_restart_with_the_year(creditor):
 
 
 def test_an_ordinary_iban_gets_a_creditor_reference():
-    make_creditor(iban=IBAN)
+    make_company(iban=IBAN)
     customer = no_credit_customer()
-    post(customer, 10)
-    invoice = invoice_issue(invoice=draft_of(customer), issued_on=ISSUE_DAY)
+    make_usage(customer, 10)
+    invoice = issued_invoice(customer, issued_on=ISSUE_DAY)
     assert invoice.reference == creditor_reference("2026-00001")
     assert iso11649.is_valid(invoice.reference)
 
 
 def test_issuing_a_draft_twice_is_refused(creditor):
     customer = no_credit_customer()
-    post(customer, 10)
-    draft = draft_of(customer)
+    make_usage(customer, 10)
+    draft = make_invoice(customer)
     invoice_issue(invoice=draft, issued_on=ISSUE_DAY)
     with pytest.raises(ValidationError, match="already issued"):
         invoice_issue(invoice=draft, issued_on=ISSUE_DAY)
@@ -355,8 +344,8 @@ def test_issuing_a_draft_twice_is_refused(creditor):
 
 def test_issuing_without_company_data_is_refused_and_changes_nothing():
     customer = no_credit_customer()
-    usage = post(customer, 10)
-    draft = draft_of(customer)
+    usage = make_usage(customer, 10)
+    draft = make_invoice(customer)
     with pytest.raises(ValidationError, match=r"company data .* is missing"):
         invoice_issue(invoice=draft, issued_on=ISSUE_DAY)
     draft.refresh_from_db()
@@ -367,9 +356,9 @@ def test_issuing_without_company_data_is_refused_and_changes_nothing():
 def test_issuing_with_an_invalid_account_is_refused(creditor):
     Company.objects.update(iban="CH00 0000 0000 0000 0000 0")
     customer = no_credit_customer()
-    post(customer, 10)
+    make_usage(customer, 10)
     with pytest.raises(ValidationError, match=r"company data is not valid \(iban\)"):
-        invoice_issue(invoice=draft_of(customer), issued_on=ISSUE_DAY)
+        issued_invoice(customer, issued_on=ISSUE_DAY)
 
 
 @pytest.mark.parametrize(
@@ -382,8 +371,8 @@ def test_issuing_with_an_invalid_account_is_refused(creditor):
 )
 def test_bad_issue_dates_are_refused(creditor, issued_on, message):
     customer = no_credit_customer()
-    post(customer, 10, on=date(2026, 3, 20))
-    draft = draft_of(customer)
+    make_usage(customer, 10, on=date(2026, 3, 20))
+    draft = make_invoice(customer)
     with pytest.raises(ValidationError, match=message):
         invoice_issue(invoice=draft, issued_on=issued_on)
     draft.refresh_from_db()
@@ -392,8 +381,8 @@ def test_bad_issue_dates_are_refused(creditor, issued_on, message):
 
 def test_a_draft_corrected_after_it_was_made_must_be_refreshed(creditor):
     customer = no_credit_customer()
-    usage = post(customer, 20)
-    draft = draft_of(customer)
+    usage = make_usage(customer, 20)
+    draft = make_invoice(customer)
     usage_reverse(usage=usage)
     with pytest.raises(ValidationError, match="run the period again"):
         invoice_issue(invoice=draft, issued_on=ISSUE_DAY)
@@ -402,8 +391,8 @@ def test_a_draft_corrected_after_it_was_made_must_be_refreshed(creditor):
 
 def test_an_incomplete_debtor_address_is_refused(creditor):
     customer = no_credit_customer()
-    post(customer, 10)
-    draft = draft_of(customer)
+    make_usage(customer, 10)
+    draft = make_invoice(customer)
     customer.city = ""
     customer.save()
     with pytest.raises(ValidationError, match=r"address of customer .* is incomplete"):
@@ -416,8 +405,8 @@ def test_an_incomplete_debtor_address_is_refused(creditor):
 @pytest.fixture
 def issued(creditor):
     customer = no_credit_customer()
-    post(customer, 20)
-    return invoice_issue(invoice=draft_of(customer), issued_on=ISSUE_DAY)
+    make_usage(customer, 20)
+    return issued_invoice(customer, issued_on=ISSUE_DAY)
 
 
 def test_an_issued_invoice_cannot_be_changed_or_deleted(issued):
@@ -488,7 +477,7 @@ def test_cancelling_issues_a_credit_note_and_frees_the_usages(issued):
         None,
     )
     # The usage can be invoiced again (or corrected first).
-    again = draft_of(issued.customer)
+    again = make_invoice(issued.customer)
     assert lines(again) == [("C-1", "support", 20, 0, 20, Decimal("175.00"), Decimal("58.33"))]
 
 
@@ -500,10 +489,10 @@ def test_cancelled_support_plus_fee_can_be_invoiced_again(creditor):
     subscribe_support_plus(
         customer, [ContactFactory(customer=customer)], start=date(2026, 3, 1), end=date(2027, 2, 28)
     )
-    invoice = invoice_issue(invoice=draft_of(customer), issued_on=ISSUE_DAY)
+    invoice = issued_invoice(customer, issued_on=ISSUE_DAY)
     assert invoice_drafts(**MARCH, customers=[customer]) == []
     invoice_cancel(invoice=invoice, reason="Address")
-    assert draft_of(customer).net == Decimal("565.00")
+    assert make_invoice(customer).net == Decimal("565.00")
 
 
 @pytest.mark.parametrize(
@@ -521,8 +510,8 @@ def test_bad_cancellations_are_refused(issued, target, reason, message):
         note = invoice_cancel(invoice=issued, reason="Wrong rate")
     if target == "draft":
         customer = no_credit_customer()
-        post(customer, 10)
-        invoice = draft_of(customer)
+        make_usage(customer, 10)
+        invoice = make_invoice(customer)
     else:
         invoice = note if target == "note" else issued
     count = Invoice.objects.count()

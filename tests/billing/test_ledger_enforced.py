@@ -24,10 +24,9 @@ from billing.services import (
     invoice_issue,
     invoice_line_remove,
     invoice_pdf_stored,
-    record_usage,
     usage_reverse,
 )
-from tests.factories import rental_customer
+from tests.factories import issued_invoice, make_usage, no_credit_customer, rental_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -35,24 +34,18 @@ MARCH = {"period_start": date(2026, 3, 1), "period_end": date(2026, 3, 31)}
 DRAWN = 5  # the credit of a standard licence with one main module, all taken by 10 minutes
 
 
-def post(customer, minutes, ref="C-1", on=date(2026, 3, 2)):
-    return record_usage(
-        customer=customer, activity="support", minutes=minutes, performed_on=on, work_ref=ref
-    )
-
-
-def issued_invoice(customer=None) -> Invoice:
-    customer = customer or rental_customer(rent=Decimal("50.00"))  # no credit: billable
-    post(customer, 20)
-    post(customer, 10, ref="C-2")
-    (draft,) = invoice_drafts(**MARCH, customers=[customer])
-    return invoice_issue(invoice=draft, issued_on=date(2026, 4, 1), render_pdf=False)
+def two_case_invoice() -> Invoice:
+    """An issued invoice of two cases (20 and 10 billable minutes), its PDF not rendered."""
+    customer = no_credit_customer()
+    make_usage(customer, 20)
+    make_usage(customer, 10, ref="C-2")
+    return issued_invoice(customer, issued_on=date(2026, 4, 1), render_pdf=False)
 
 
 def credit_usage() -> Usage:
     """A usage that drew credit minutes (it has a draw)."""
     customer = rental_customer()
-    usage = post(customer, 10)
+    usage = make_usage(customer, 10)
     assert list(usage.draws.values_list("minutes", flat=True)) == [DRAWN]
     return usage
 
@@ -86,7 +79,7 @@ def test_marking_usages_invoiced_is_the_one_allowed_write():
 
 
 def test_an_issued_invoice_never_goes_back_to_a_draft_through_the_orm(creditor):
-    invoice = issued_invoice()
+    invoice = two_case_invoice()
     for status in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED):
         with pytest.raises(ValidationError, match="cannot be changed"), transaction.atomic():
             Invoice.objects.filter(pk=invoice.pk).transition(status=status, reason="x")
@@ -145,7 +138,7 @@ def test_raw_sql_cannot_rewrite_the_ledger(sql):
     ],
 )
 def test_raw_sql_cannot_rewrite_an_issued_invoice(creditor, sql):
-    invoice = issued_invoice()
+    invoice = two_case_invoice()
     before = list(invoice.lines.values_list("position", "text", "amount"))
     refused_by_the_database(sql, [invoice.pk])
     fresh = Invoice.objects.get(pk=invoice.pk)
@@ -161,7 +154,7 @@ def test_raw_sql_cannot_rewrite_an_issued_invoice(creditor, sql):
 
 @pytest.mark.postgresql
 def test_raw_sql_cannot_rewrite_a_credit_note_nor_cancel_it(creditor):
-    credit_note = invoice_cancel(invoice=issued_invoice(), reason="Wrong address")
+    credit_note = invoice_cancel(invoice=two_case_invoice(), reason="Wrong address")
     for sql in (
         "UPDATE billing_invoice SET status = 'cancelled' WHERE id = %s",
         "UPDATE billing_invoice SET total = 0 WHERE id = %s",
@@ -176,7 +169,7 @@ def test_raw_sql_cannot_rewrite_a_credit_note_nor_cancel_it(creditor):
 def test_raw_sql_may_still_do_what_the_app_does(creditor):
     """Drafts stay free; an issued invoice takes its PDF and its cancellation; a usage its
     invoicing mark."""
-    invoice = issued_invoice()
+    invoice = two_case_invoice()
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE billing_invoice SET pdf = 'invoices/x.pdf' WHERE id = %s", [invoice.pk]
@@ -191,7 +184,7 @@ def test_raw_sql_may_still_do_what_the_app_does(creditor):
     assert not Usage.objects.filter(invoiced_at__isnull=False).exists()
 
     customer = rental_customer(rent=Decimal("50.00"))
-    post(customer, 20)
+    make_usage(customer, 20)
     (draft,) = invoice_drafts(**MARCH, customers=[customer])
     with connection.cursor() as cursor:
         cursor.execute(
@@ -211,10 +204,10 @@ def test_the_app_flows_pass_the_triggers(creditor, settings, tmp_path):
     """Post, reverse, draft, trim, discard, issue, store the PDF, cancel, bill again."""
     settings.MEDIA_ROOT = tmp_path
     customer = rental_customer(rent=Decimal("50.00"))
-    kept = post(customer, 20)
-    reversal = usage_reverse(usage=post(customer, 10, ref="C-2"), reason="wrong case")
+    kept = make_usage(customer, 20)
+    reversal = usage_reverse(usage=make_usage(customer, 10, ref="C-2"), reason="wrong case")
     assert reversal.reverses_id is not None
-    post(customer, 15, ref="C-3")
+    make_usage(customer, 15, ref="C-3")
 
     (draft,) = invoice_drafts(**MARCH, customers=[customer])
     assert draft.lines.count() == 2

@@ -19,12 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from billing.models import Activity, CreditGrant, Usage
+from billing.models import CreditGrant, Usage
 from billing.rules import charged_minutes, round_money
 from billing.services import record_usage, usage_reverse
 from cases.models import Case, Channel, TimeEntry
 from cases.services import (
-    FREE_ON_VERIFIED_BUG,
     case_mark_verified_bug,
     case_unmark_verified_bug,
     time_entry_add,
@@ -40,13 +39,25 @@ from tests.factories import (
     support_plus,
 )
 
+# The activities of the concept (R4) and those a verified software error makes free (R9),
+# written out here so that the check does not read the rules it checks.
+ACTIVITIES = [
+    "support",
+    "data_check",
+    "training",
+    "forms",
+    "programming",
+    "first_install",
+    "verified_bug",
+]
+FREE_ON_VERIFIED_BUG = {"support", "data_check"}
 START = date(2026, 1, 1)
 ZURICH = ZoneInfo("Europe/Zurich")
 post_op = st.tuples(
     st.just("post"),
     # Few cases and activities, small and large minutes: postings share cases and interact
     # through the rounding and the credit.
-    st.sampled_from([Activity.SUPPORT, Activity.SUPPORT, Activity.DATA_CHECK, *Activity.values]),
+    st.sampled_from(["support", "support", "data_check", *ACTIVITIES]),
     st.one_of(st.integers(min_value=1, max_value=12), st.integers(min_value=1, max_value=180)),
     st.sampled_from(["C-1", "C-2"]),
     st.integers(min_value=0, max_value=364),
@@ -154,9 +165,9 @@ class LedgerProperties(TestCase):
             for entry in live:
                 charged_as = entry.activity
                 if case.verified_bug_at is not None and entry.activity in FREE_ON_VERIFIED_BUG:
-                    charged_as = Activity.VERIFIED_BUG
+                    charged_as = "verified_bug"
                 logged[charged_as] += entry.minutes
-            for activity in Activity.values:
+            for activity in ACTIVITIES:
                 total = Usage.objects.filter(
                     customer=customer, work_ref=case.reference, activity=activity
                 ).aggregate(logged=Sum("logged_minutes"))["logged"]

@@ -10,23 +10,18 @@ from billing.models import CreditAllowance, Usage, UsageDraw
 from billing.selectors import credit_balance
 from billing.services import record_usage
 from customers.services import half_fare_subscribe, rental_period_create
-from tests.factories import ContactFactory, CustomerFactory, LicenceFactory, rental_customer
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    LicenceFactory,
+    make_usage,
+    rental_customer,
+)
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
 
 DAY = date(2026, 3, 2)
-
-
-def post(customer, minutes, activity="support", ref="C-1", on=DAY, contact=None):
-    return record_usage(
-        customer=customer,
-        activity=activity,
-        minutes=minutes,
-        performed_on=on,
-        work_ref=ref,
-        contact=contact,
-    )
 
 
 def split(usage):
@@ -52,7 +47,7 @@ def test_rates_once_the_credit_is_used_up(activity, half_fare, rate, amount):
     customer = rental_customer(rent=Decimal("50.00"))  # below the threshold: no credit
     if half_fare:
         half_fare_subscribe(customer=customer, start=date(2026, 1, 1), end=date(2026, 12, 31))
-    usage = post(customer, 20, activity)
+    usage = make_usage(customer, 20, activity=activity)
     assert split(usage) == (20, 0, 20, 0)
     assert (usage.rate, usage.amount, usage.half_fare) == (
         Decimal(rate),
@@ -64,7 +59,7 @@ def test_rates_once_the_credit_is_used_up(activity, half_fare, rate, amount):
 @pytest.mark.parametrize("activity", ["first_install", "verified_bug"])
 def test_free_activities_post_free_minutes(activity):
     customer = rental_customer(variant="premium", modules=["COFI", "SAL"])
-    usage = post(customer, 42, activity)
+    usage = make_usage(customer, 42, activity=activity)
     assert split(usage) == (45, 0, 0, 45)
     assert (usage.rate, usage.amount) == (Decimal("0.00"), Decimal("0.00"))
     assert credit_balance(customer=customer, on=DAY).remaining == 35  # credit untouched
@@ -78,12 +73,12 @@ def test_free_activities_post_free_minutes(activity):
 )
 def test_five_minute_unit_on_a_single_entry(logged, charged):
     customer = rental_customer(rent=Decimal("0"))
-    assert post(customer, logged).charged_minutes == charged
+    assert make_usage(customer, logged).charged_minutes == charged
 
 
 def test_later_entries_of_a_case_post_only_the_difference():
     customer = rental_customer(rent=Decimal("0"))
-    charged = [post(customer, m).charged_minutes for m in (3, 2, 1, 4, 7)]
+    charged = [make_usage(customer, m).charged_minutes for m in (3, 2, 1, 4, 7)]
     # totals 3, 5, 6, 10, 17 → 5, 5, 10, 10, 20
     assert charged == [5, 0, 5, 0, 10]
     assert sum(charged) == 20
@@ -91,10 +86,16 @@ def test_later_entries_of_a_case_post_only_the_difference():
 
 def test_rounding_is_per_case_and_per_activity():
     customer = rental_customer(rent=Decimal("0"))
-    assert post(customer, 3, "support", ref="C-1").charged_minutes == 5
-    assert post(customer, 3, "support", ref="C-2").charged_minutes == 5  # another case
-    assert post(customer, 3, "forms", ref="C-1").charged_minutes == 5  # another activity
-    assert post(customer, 2, "support", ref="C-1").charged_minutes == 0  # 5 in C-1 support
+    assert make_usage(customer, 3, activity="support", ref="C-1").charged_minutes == 5
+    assert (
+        make_usage(customer, 3, activity="support", ref="C-2").charged_minutes == 5
+    )  # another case
+    assert (
+        make_usage(customer, 3, activity="forms", ref="C-1").charged_minutes == 5
+    )  # another activity
+    assert (
+        make_usage(customer, 2, activity="support", ref="C-1").charged_minutes == 0
+    )  # 5 in C-1 support
 
 
 # --- R3 credit: expiry, no carry-over -----------------------------------------------------
@@ -106,10 +107,10 @@ def test_credit_is_valid_only_inside_its_period():
     rental_period_create(
         licence=licence, start=date(2027, 1, 1), end=date(2027, 12, 31), annual_rent=Decimal(0)
     )
-    last_day = post(customer, 3, on=date(2026, 12, 31), ref="C-1")
+    last_day = make_usage(customer, 3, on=date(2026, 12, 31), ref="C-1")
     assert split(last_day) == (5, 5, 0, 0)
     # 2027's period has rent 0: no credit, and 2026's credit does not carry over.
-    day_after = post(customer, 3, on=date(2027, 1, 1), ref="C-2")
+    day_after = make_usage(customer, 3, on=date(2027, 1, 1), ref="C-2")
     assert split(day_after) == (5, 0, 5, 0)
 
 
@@ -120,7 +121,7 @@ def test_unused_credit_does_not_carry_over():
         licence=licence, start=date(2027, 1, 1), end=date(2027, 12, 31), annual_rent=Decimal(900)
     )
     assert credit_balance(customer=customer, on=date(2027, 1, 1)).remaining == 35  # not 70
-    usage = post(customer, 40, on=date(2027, 1, 2))
+    usage = make_usage(customer, 40, on=date(2027, 1, 2))
     assert split(usage) == (40, 35, 5, 0)
 
 
@@ -129,7 +130,7 @@ def test_three_minutes_of_credit_left_and_ten_charged():
     CreditAllowance.objects.filter(variant="standard", several_main_modules=False).update(minutes=3)
     customer = rental_customer(variant="standard", modules=["COFI"])
     assert credit_balance(customer=customer, on=DAY).remaining == 3
-    usage = post(customer, 8, ref="B")  # charged 10
+    usage = make_usage(customer, 8, ref="B")  # charged 10
     assert split(usage) == (10, 3, 7, 0)
     assert usage.amount == Decimal("20.42")  # 7 × 175 / 60 = 20.4166…
     assert credit_balance(customer=customer, on=DAY).remaining == 0
@@ -137,9 +138,9 @@ def test_three_minutes_of_credit_left_and_ten_charged():
 
 def test_credit_is_spent_across_cases_until_it_is_gone():
     customer = rental_customer(variant="advanced", modules=["COFI", "SAL"])  # 15 min
-    assert split(post(customer, 9, ref="A")) == (10, 10, 0, 0)
-    assert split(post(customer, 9, ref="B")) == (10, 5, 5, 0)
-    assert split(post(customer, 9, ref="C")) == (10, 0, 10, 0)
+    assert split(make_usage(customer, 9, ref="A")) == (10, 10, 0, 0)
+    assert split(make_usage(customer, 9, ref="B")) == (10, 5, 5, 0)
+    assert split(make_usage(customer, 9, ref="C")) == (10, 0, 10, 0)
 
 
 # --- R7 / R8: Support+ ----------------------------------------------------------------------
@@ -157,9 +158,9 @@ def vip():
 
 def test_support_plus_minutes_only_for_registered_persons(vip):
     customer, anna, ben = vip
-    for_ben = post(customer, 30, contact=ben, ref="B")
+    for_ben = make_usage(customer, 30, contact=ben, ref="B")
     assert split(for_ben) == (30, 25, 5, 0)  # licence credit only, then billable
-    for_anna = post(customer, 30, contact=anna, ref="A")
+    for_anna = make_usage(customer, 30, contact=anna, ref="A")
     assert split(for_anna) == (30, 30, 0, 0)  # Support+ credit
     assert credit_balance(customer=customer, on=DAY).remaining == 90
 
@@ -167,19 +168,29 @@ def test_support_plus_minutes_only_for_registered_persons(vip):
 @pytest.mark.parametrize("activity", ["data_check", "training"])
 def test_data_check_and_training_covered_only_for_registered_persons(vip, activity):
     customer, anna, ben = vip
-    assert split(post(customer, 10, activity, contact=ben, ref="B")) == (10, 0, 10, 0)
-    assert split(post(customer, 10, activity, contact=anna, ref="A")) == (10, 10, 0, 0)
+    assert split(make_usage(customer, 10, activity=activity, contact=ben, ref="B")) == (
+        10,
+        0,
+        10,
+        0,
+    )
+    assert split(make_usage(customer, 10, activity=activity, contact=anna, ref="A")) == (
+        10,
+        10,
+        0,
+        0,
+    )
 
 
 @pytest.mark.parametrize("activity", ["forms", "programming"])
 def test_forms_and_programming_never_covered(vip, activity):
     customer, anna, _ben = vip
-    assert split(post(customer, 10, activity, contact=anna)) == (10, 0, 10, 0)
+    assert split(make_usage(customer, 10, activity=activity, contact=anna)) == (10, 0, 10, 0)
 
 
 def test_consumption_order_expiring_first_licence_before_support_plus_on_a_tie(vip):
     customer, anna, _ben = vip
-    usage = post(customer, 30, contact=anna)
+    usage = make_usage(customer, 30, contact=anna)
     draws = list(UsageDraw.objects.filter(usage=usage).select_related("grant").order_by("id"))
     # Both end on 31.12.2026: the licence's 25 minutes go first, then 5 of Support+.
     assert [(d.grant.source, d.minutes) for d in draws] == [("licence", 25), ("support_plus", 5)]
@@ -203,7 +214,7 @@ def test_credit_expiring_first_is_used_first():
         annual_rent=Decimal("1200"),
     )
     subscribe_support_plus(customer, [anna], start=date(2026, 1, 1), end=date(2026, 12, 31))
-    usage = post(customer, 30, contact=anna)
+    usage = make_usage(customer, 30, contact=anna)
     sources = list(
         UsageDraw.objects.filter(usage=usage)
         .order_by("id")
@@ -219,14 +230,14 @@ def test_not_eligible_customer_is_refused_with_the_rental_switch_hint():
     customer = CustomerFactory()
     LicenceFactory(customer=customer, kind="purchase")
     with pytest.raises(ValidationError, match="current rental version"):
-        post(customer, 10)
+        make_usage(customer, 10)
     assert Usage.objects.count() == 0
 
 
 def test_expired_customer_is_refused():
     customer = rental_customer(start=date(2025, 1, 1), end=date(2025, 12, 31))
     with pytest.raises(ValidationError, match=r"ended on 31\.12\.2025"):
-        post(customer, 10)
+        make_usage(customer, 10)
     assert Usage.objects.count() == 0
 
 
@@ -238,9 +249,11 @@ def test_first_install_only_in_the_first_rental_period():
         end=date(2026, 12, 31),
         annual_rent=Decimal(480),
     )
-    assert post(customer, 30, "first_install", on=date(2025, 2, 1)).free_minutes == 30
+    assert (
+        make_usage(customer, 30, activity="first_install", on=date(2025, 2, 1)).free_minutes == 30
+    )
     with pytest.raises(ValidationError, match="first rental period"):
-        post(customer, 30, "first_install", on=date(2026, 2, 1))
+        make_usage(customer, 30, activity="first_install", on=date(2026, 2, 1))
     assert Usage.objects.count() == 1
 
 
@@ -280,13 +293,13 @@ def test_bad_input_is_refused_and_nothing_posted(kwargs, message):
 def test_contact_of_another_customer_is_refused():
     customer = rental_customer()
     with pytest.raises(ValidationError, match="not a contact of this customer"):
-        post(customer, 10, contact=ContactFactory())
+        make_usage(customer, 10, contact=ContactFactory())
     assert Usage.objects.count() == 0
 
 
 def test_exactly_720_minutes_are_accepted():
     customer = rental_customer(rent=Decimal(0))
-    assert post(customer, 720).charged_minutes == 720
+    assert make_usage(customer, 720).charged_minutes == 720
 
 
 def test_usage_records_who_and_what():

@@ -55,14 +55,17 @@ def test_tariff_added_with_the_prefilled_credit_table_saves_all_eight_cells(clie
     client.force_login(admin_user)
     data = _shown_form(client)
     # The administrator changes only the start and the support rate (the example).
-    data.update({"valid_from": "01.01.2027", "rate_support": "180.00"})
+    data.update({"valid_from": "01.01.2027", "activities-0-hourly_rate": "180.00"})
     assert data["credit_allowances-TOTAL_FORMS"] == "8"
 
     response = client.post(ADD, data, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 302, response.content.decode()[-3000:]
     tariff = Tariff.objects.get(valid_from=date(2027, 1, 1))
-    assert tariff.rate_support == 180
+    assert tariff.hourly_rate("support") == 180
+    assert [(a.code, a.hourly_rate) for a in tariff.activities.all()] == [
+        (a.code, 180 if a.code == "support" else a.hourly_rate) for a in latest.activities.all()
+    ]
     saved = {(c.variant, c.several_main_modules): c.minutes for c in tariff.credit_allowances.all()}
     assert saved == expected
     assert len(saved) == 8
@@ -105,16 +108,20 @@ def test_home_and_customer_page_announce_the_upcoming_tariff(client, admin_user,
 
     client.force_login(admin_user)
     data = _shown_form(client)
-    data.update({"valid_from": "01.01.2028", "rate_support": "180.00"})
+    data.update({"valid_from": "01.01.2028", "activities-0-hourly_rate": "180.00"})
     assert client.post(ADD, data).status_code == 302
     customer = rental_customer(number="10001", start=date(2027, 1, 1), end=date(2027, 12, 31))
 
     client.force_login(user_with_role(Role.INFOLINE))
     for path in ("/", f"/customers/{customer.number}/"):
         page = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        assert "New tariff from 01.01.2028: support 180.00/h" in page, path
+        notice = "New tariff from 01.01.2028: Support (phone or e-mail, no data check) 180.00/h"
+        assert notice in page, path
     french = client.get("/").content.decode()
-    assert "Nouveau tarif dès le 01.01.2028 : support 180.00/h" in french
+    assert (
+        "Nouveau tarif dès le 01.01.2028 : Assistance (téléphone ou e-mail, sans contrôle"
+        " des données) 180.00/h"
+    ) in french
 
 
 def test_no_notice_without_an_upcoming_tariff(client, user_with_role):

@@ -9,23 +9,17 @@ from django.utils import timezone
 
 from billing.models import Usage, UsageDraw
 from billing.selectors import credit_balance, work_summary
-from billing.services import record_usage, usage_reverse
-from tests.factories import rental_customer
+from billing.services import usage_reverse
+from tests.factories import make_usage, rental_customer
 
 pytestmark = pytest.mark.django_db
 
 DAY = date(2026, 3, 2)
 
 
-def post(customer, minutes, ref="C-1", activity="support"):
-    return record_usage(
-        customer=customer, activity=activity, minutes=minutes, performed_on=DAY, work_ref=ref
-    )
-
-
 def test_reversal_gives_the_credit_back_to_its_grant():
     customer = rental_customer(variant="profi", modules=["COFI", "SAL"])  # 25 min
-    usage = post(customer, 12)
+    usage = make_usage(customer, 12)
     assert credit_balance(customer=customer, on=DAY).remaining == 10
     reversal = usage_reverse(usage=usage, reason="logged on the wrong customer")
     assert (reversal.logged_minutes, reversal.charged_minutes, reversal.credit_minutes) == (
@@ -40,7 +34,7 @@ def test_reversal_gives_the_credit_back_to_its_grant():
 
 def test_reversal_withdraws_billable_minutes_and_their_amount():
     customer = rental_customer(rent=Decimal(0))
-    usage = post(customer, 20)
+    usage = make_usage(customer, 20)
     reversal = usage_reverse(usage=usage)
     assert (reversal.billable_minutes, reversal.amount, reversal.rate) == (
         -20,
@@ -57,10 +51,10 @@ def test_reversal_withdraws_billable_minutes_and_their_amount():
 
 def test_rounding_of_the_case_is_recomputed():
     customer = rental_customer(rent=Decimal(0))
-    first = post(customer, 1)  # total 1 → 5 charged
-    post(customer, 4)  # total 5 → still 5
-    post(customer, 1)  # total 6 → 10
-    reversal = usage_reverse(usage=post(customer, 3))  # 9 → 10 → back to 6 → 10: nothing
+    first = make_usage(customer, 1)  # total 1 → 5 charged
+    make_usage(customer, 4)  # total 5 → still 5
+    make_usage(customer, 1)  # total 6 → 10
+    reversal = usage_reverse(usage=make_usage(customer, 3))  # 9 → 10 → back to 6 → 10: nothing
     assert reversal.charged_minutes == 0
     second = usage_reverse(usage=first)  # total 6 → 5: 5 minutes no longer charged
     assert second.charged_minutes == -5
@@ -70,8 +64,8 @@ def test_rounding_of_the_case_is_recomputed():
 
 def test_reversal_of_an_entry_that_was_covered_by_earlier_rounding():
     customer = rental_customer(variant="standard")  # 5 min
-    a = post(customer, 1)  # 5 charged from credit
-    b = post(customer, 4)  # total 5: charged 0
+    a = make_usage(customer, 1)  # 5 charged from credit
+    b = make_usage(customer, 4)  # total 5: charged 0
     assert (a.credit_minutes, b.charged_minutes) == (5, 0)
     rev = usage_reverse(usage=a)  # total 4 → still 5 charged: nothing moves
     assert rev.charged_minutes == 0
@@ -81,7 +75,7 @@ def test_reversal_of_an_entry_that_was_covered_by_earlier_rounding():
 
 def test_a_usage_is_reversed_once_and_a_reversal_never():
     customer = rental_customer()
-    usage = post(customer, 10)
+    usage = make_usage(customer, 10)
     reversal = usage_reverse(usage=usage)
     with pytest.raises(ValidationError, match="already been reversed"):
         usage_reverse(usage=usage)
@@ -92,7 +86,7 @@ def test_a_usage_is_reversed_once_and_a_reversal_never():
 
 def test_invoiced_usage_cannot_be_reversed():
     customer = rental_customer(rent=Decimal(0))
-    usage = post(customer, 10)
+    usage = make_usage(customer, 10)
     Usage.objects.filter(pk=usage.pk).mark_invoiced(timezone.now())
     with pytest.raises(ValidationError, match="on an issued invoice"):
         usage_reverse(usage=usage)
@@ -101,7 +95,7 @@ def test_invoiced_usage_cannot_be_reversed():
 
 def test_bad_input_to_reverse():
     customer = rental_customer()
-    usage = post(customer, 10)
+    usage = make_usage(customer, 10)
     with pytest.raises(ValidationError, match="existing usage"):
         usage_reverse(usage=None)
     with pytest.raises(ValidationError, match="at most 200"):
@@ -111,7 +105,7 @@ def test_bad_input_to_reverse():
 
 def test_ledger_rows_can_be_neither_changed_nor_deleted():
     customer = rental_customer()
-    usage = post(customer, 10)
+    usage = make_usage(customer, 10)
     usage.logged_minutes = 1
     with pytest.raises(ValidationError, match="cannot be changed"):
         usage.save()

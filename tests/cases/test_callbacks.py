@@ -1,6 +1,7 @@
 """Callbacks (R11): windows, queue order (Support+ first), claim, attempts, missed."""
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +13,7 @@ from cases.models import Callback, CallbackAttempt, CallbackWindow
 from cases.selectors import callbacks_due_count, callbacks_missed, callbacks_waiting
 from cases.services import case_create
 from q3helpdesk.roles import Role
-from tests.factories import ContactFactory, UserFactory, rental_customer
+from tests.factories import ContactFactory, UserFactory, make_case, rental_customer
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +23,7 @@ TODAY = date(2026, 3, 2)  # the desk's day in these tests (a Monday, 09:30)
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=ZURICH)
 
 
-def open_case(customer=None, **kwargs):
-    return case_create(
-        customer=customer or rental_customer(), channel="phone", subject="Rückruf", **kwargs
-    )
+open_case = partial(make_case, subject="Rückruf")
 
 
 def schedule(case=None, windows=None, **kwargs):

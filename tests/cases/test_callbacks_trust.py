@@ -32,11 +32,11 @@ from cases.selectors import (
     callbacks_missed,
     callbacks_waiting,
 )
-from cases.services import case_create, case_set_status
+from cases.services import case_set_status
 from q3helpdesk.dashboard import selectors as board
 from q3helpdesk.dashboard.periods import Period
 from q3helpdesk.roles import Role
-from tests.factories import UserFactory, rental_customer
+from tests.factories import UserFactory, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -49,15 +49,9 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=ZURICH)
 
 
-def open_case(customer=None, **kwargs):
-    return case_create(
-        customer=customer or rental_customer(), channel="phone", subject="Lohnlauf", **kwargs
-    )
-
-
 def schedule(case=None, windows=None, reason="Lohnlauf bricht ab"):
     return callback_schedule(
-        case=case or open_case(),
+        case=case or make_case(),
         phone="031 381 22 10",
         reason=reason,
         windows=windows if windows is not None else [(TODAY, time(14, 0), time(16, 0))],
@@ -116,7 +110,7 @@ def test_a_closed_callback_cannot_be_cancelled():
 )
 def test_a_case_that_ends_cancels_its_open_callbacks(status, reason):
     user = UserFactory()
-    case = open_case()
+    case = make_case()
     first, second = schedule(case), schedule(case, [(TODAY, time(17), time(18))])
     reached = callback_attempt(callback=schedule(case), outcome="reached")
     other = schedule()  # another case's callback is not touched

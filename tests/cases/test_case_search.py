@@ -18,9 +18,9 @@ from cases.emails import email_send
 from cases.inbound import mail_file
 from cases.models import Case, CaseSearch, CaseStatus
 from cases.search import case_search_rebuild
-from cases.services import case_create, case_note_add, case_set_status, time_entry_add
+from cases.services import case_note_add, case_set_status, time_entry_add
 from q3helpdesk.roles import Role
-from tests.factories import ContactFactory, rental_customer
+from tests.factories import ContactFactory, make_case, rental_customer
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +53,6 @@ def customer():
     return customer
 
 
-def open_case(customer, subject="Frage", **kwargs):
-    return case_create(customer=customer, channel="phone", subject=subject, **kwargs)
-
-
 def found(client, q, **params):
     """The cases the list shows for ``q``, in its order."""
     response = client.get("/cases/", {"q": q, **params})
@@ -81,14 +77,14 @@ def incoming(case, *, subject, text) -> None:
 
 def test_every_text_of_a_case_is_found_with_its_passage(desk, customer):
     """Subject, description, internal note, time-entry note, e-mails in and out."""
-    case = open_case(customer, subject="Lohnlauf bricht ab", description="Ausdruck Quellensteuer")
+    case = make_case(customer, subject="Lohnlauf bricht ab", description="Ausdruck Quellensteuer")
     case_note_add(case=case, text="Rückruf Treuhänder wegen Kontenplan")
     time_entry_add(
         case=case, activity="support", minutes=5, performed_on=DAY, note="Mandant Bilanzierung"
     )
     email_send(case=case, subject="Ihre Anfrage Lohnausweis", body="Die Jahresrechnung folgt.")
     incoming(case, subject="Lohnausweis", text="Die Debitorenliste fehlt noch.")
-    other = open_case(customer, subject="Anderes Thema")
+    other = make_case(customer, subject="Anderes Thema")
 
     for word, place in [
         ("Lohnlauf", None),  # the subject: marked in the subject itself
@@ -110,16 +106,16 @@ def test_every_text_of_a_case_is_found_with_its_passage(desk, customer):
 
 
 def test_all_words_must_match_in_any_order(desk, customer):
-    both = open_case(customer, subject="Schreinerei Keller", description="Lohnlauf im März")
-    open_case(customer, subject="Schreinerei Keller")
+    both = make_case(customer, subject="Schreinerei Keller", description="Lohnlauf im März")
+    make_case(customer, subject="Schreinerei Keller")
     assert found(desk, "lohnlauf schreinerei") == [both]
 
 
 def test_a_subject_match_ranks_above_a_body_match(desk, customer):
-    in_subject = open_case(customer, subject="Mahnlauf druckt nicht")
-    in_note = open_case(customer, subject="Frage")  # newer, yet found only in a note
+    in_subject = make_case(customer, subject="Mahnlauf druckt nicht")
+    in_note = make_case(customer, subject="Frage")  # newer, yet found only in a note
     case_note_add(case=in_note, text="Mahnlauf " * 5)
-    in_email = open_case(customer, subject="Noch eine Frage")
+    in_email = make_case(customer, subject="Noch eine Frage")
     email_send(case=in_email, subject="Antwort", body="Der Mahnlauf ist erledigt.")
     assert found(desk, "Mahnlauf") == [in_subject, in_note, in_email]
     # A click on a column sorts by it instead.
@@ -128,16 +124,16 @@ def test_a_subject_match_ranks_above_a_body_match(desk, customer):
 
 
 def test_search_covers_closed_cases_and_combines_with_filters(desk, customer):
-    closed = open_case(customer, subject="Lohnlauf 2025")
+    closed = make_case(customer, subject="Lohnlauf 2025")
     case_set_status(case=closed, status=CaseStatus.CLOSED)
-    current = open_case(customer, subject="Lohnlauf 2026")
+    current = make_case(customer, subject="Lohnlauf 2026")
     assert set(found(desk, "Lohnlauf")) == {closed, current}
     assert found(desk, "Lohnlauf", status="active") == [current]
     assert found(desk, "Lohnlauf", status="closed") == [closed]
 
 
 def test_a_snippet_with_markup_is_escaped(desk, customer):
-    case = open_case(customer, subject="<b>Lohnlauf</b> & Co")
+    case = make_case(customer, subject="<b>Lohnlauf</b> & Co")
     case_note_add(case=case, text='<script>alert("x")</script> Kontenplan <img src=x onerror=1>')
     html = desk.get("/cases/", {"q": "Kontenplan"}).content.decode()
     assert "<script>alert" not in html and "<img src=x" not in html
@@ -149,14 +145,14 @@ def test_a_snippet_with_markup_is_escaped(desk, customer):
 
 
 def test_an_empty_or_punctuation_query_finds_nothing_and_breaks_nothing(desk, customer):
-    open_case(customer, subject="Lohnlauf")
+    make_case(customer, subject="Lohnlauf")
     assert len(found(desk, "   ")) == 1  # no text: no search (the other filters apply)
     for q in ("!!!", "'", '"', "&|!:*", "-", "x" * 500):
         assert found(desk, q) == [], q
 
 
 def test_the_export_has_the_plain_subject(desk, customer):
-    open_case(customer, subject="Lohnlauf <bricht> ab")
+    make_case(customer, subject="Lohnlauf <bricht> ab")
     csv = desk.get("/cases/", {"q": "Lohnlauf", "_export": "csv"}).content.decode()
     assert "Lohnlauf <bricht> ab" in csv and "<mark>" not in csv
 
@@ -175,12 +171,12 @@ def test_rebuild_indexes_cases_written_in_bulk(desk, customer):
 
 def test_the_search_row_follows_the_customer_language(customer):
     french = rental_customer(number="10002", language="fr")
-    assert CaseSearch.objects.get(case=open_case(french)).config == "q3_french"
-    assert CaseSearch.objects.get(case=open_case(customer)).config == "q3_german"
+    assert CaseSearch.objects.get(case=make_case(french, subject="Frage")).config == "q3_french"
+    assert CaseSearch.objects.get(case=make_case(customer, subject="Frage")).config == "q3_german"
 
 
 def test_pages_need_a_desk_role(client, user_with_role, customer):
-    open_case(customer, subject="Lohnlauf")
+    make_case(customer, subject="Lohnlauf")
     assert client.get("/cases/?q=Lohnlauf")["Location"].startswith("/accounts/login/")
     client.force_login(user_with_role(None))
     assert client.get("/cases/?q=Lohnlauf").status_code == 403
@@ -191,7 +187,7 @@ def test_pages_need_a_desk_role(client, user_with_role, customer):
 @pytest.mark.parametrize("rows", [1, 30])
 def test_search_query_budget(desk, customer, django_assert_max_num_queries, rows):
     for n in range(rows):
-        case = open_case(customer, subject=f"Lohnlauf {n}", description="Quellensteuer " * 50)
+        case = make_case(customer, subject=f"Lohnlauf {n}", description="Quellensteuer " * 50)
         case_note_add(case=case, text="Kontenplan Lohnlauf")
     with django_assert_max_num_queries(10):
         response = desk.get("/cases/", {"q": "Lohnlauf"})
@@ -207,14 +203,14 @@ def test_search_query_budget(desk, customer, django_assert_max_num_queries, rows
 def cases(customer, isabelle):
     anna = customer.contacts.get()
     subscribe_support_plus(customer, [anna])
-    vip_closed = open_case(customer, contact=anna, subject="Support+ erledigt")
+    vip_closed = make_case(customer, contact=anna, subject="Support+ erledigt")
     case_set_status(case=vip_closed, status=CaseStatus.CLOSED)
-    resolved = open_case(customer, subject="Gelöst")
+    resolved = make_case(customer, subject="Gelöst")
     case_set_status(case=resolved, status=CaseStatus.RESOLVED)
-    vip_open = open_case(customer, contact=anna, subject="Support+ offen")
-    waiting = open_case(customer, subject="Wartet")
+    vip_open = make_case(customer, contact=anna, subject="Support+ offen")
+    waiting = make_case(customer, subject="Wartet")
     case_set_status(case=waiting, status=CaseStatus.WAITING)
-    mine = open_case(customer, subject="Meiner", assignee=isabelle)
+    mine = make_case(customer, subject="Meiner", assignee=isabelle)
     return vip_closed, resolved, vip_open, waiting, mine
 
 
@@ -254,7 +250,7 @@ def test_any_filter_looks_at_every_case(desk, cases):
 @pytest.mark.parametrize("n", [1, 30])
 def test_working_view_query_budget(desk, customer, isabelle, django_assert_max_num_queries, n):
     for i in range(n):
-        open_case(customer, subject=f"Fall {i}", assignee=isabelle)
+        make_case(customer, subject=f"Fall {i}", assignee=isabelle)
     for params in ({}, {"status": "active", "mine": "1"}, {"status": ""}):
         with django_assert_max_num_queries(10):
             assert len(rows(desk, params)[0]) == n
@@ -276,14 +272,14 @@ def test_working_view_query_budget(desk, customer, isabelle, django_assert_max_n
     ],
 )
 def test_words_are_found_in_the_case_language_without_accents(desk, language, text, query):
-    case = open_case(rental_customer(language=language), subject="Anruf", description=text)
+    case = make_case(rental_customer(language=language), subject="Anruf", description=text)
     assert found(desk, query) == [case]
 
 
 @pytest.mark.postgresql
 def test_phrases_and_exclusions_of_the_web_search_syntax(desk, customer):
-    both = open_case(customer, subject="Lohnlauf Abbruch", description="Fehler 17")
-    other = open_case(customer, subject="Abbruch Lohnlauf")
+    both = make_case(customer, subject="Lohnlauf Abbruch", description="Fehler 17")
+    other = make_case(customer, subject="Abbruch Lohnlauf")
     assert found(desk, '"Lohnlauf Abbruch"') == [both]
     assert found(desk, "Lohnlauf -Fehler") == [other]
 
@@ -292,7 +288,7 @@ def test_phrases_and_exclusions_of_the_web_search_syntax(desk, customer):
 def test_the_search_reads_the_gin_index(customer):
     from cases.selectors import case_search
 
-    open_case(customer, subject="Lohnlauf")
+    make_case(customer, subject="Lohnlauf")
     with connection.cursor() as cursor:
         # On a table of one row the planner rightly prefers to read it whole; forbid the
         # whole-table reads (also through the primary key's index, which it picks once

@@ -1,5 +1,6 @@
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -8,13 +9,18 @@ from billing.models import Usage
 from billing.selectors import work_summary
 from cases.models import Case, TimeEntry
 from cases.services import (
-    case_create,
     case_mark_verified_bug,
     case_set_status,
     time_entry_add,
     time_entry_remove,
 )
-from tests.factories import ContactFactory, CustomerFactory, LicenceFactory, rental_customer
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    LicenceFactory,
+    make_case,
+    rental_customer,
+)
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
@@ -22,13 +28,7 @@ pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 2)
 
 
-def open_case(customer, **kwargs):
-    return case_create(
-        customer=customer,
-        channel=kwargs.pop("channel", "phone"),
-        subject=kwargs.pop("subject", "VAT report"),
-        **kwargs,
-    )
+open_case = partial(make_case, subject="VAT report")
 
 
 def test_case_and_time_entries_charge_under_the_case_reference():

@@ -3,6 +3,7 @@ software error (R9). The desk works on 2 March 2026 here."""
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,14 +14,13 @@ from billing.selectors import credit_balance, quote, tariff_in_force, work_summa
 from billing.services import invoice_drafts, invoice_issue
 from cases.models import Case
 from cases.services import (
-    case_create,
     case_mark_verified_bug,
     case_unmark_verified_bug,
     time_entry_add,
 )
 from customers.models import RentalPeriod
-from tests.billing.conftest import make_creditor
-from tests.factories import RentalPeriodFactory, rental_customer
+from customers.services import licence_update
+from tests.factories import RentalPeriodFactory, make_case, make_company, rental_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +35,7 @@ def two_year_customer():
     return customer
 
 
-def open_case(customer, **kwargs):
-    return case_create(customer=customer, channel="phone", subject="VAT report", **kwargs)
+open_case = partial(make_case, subject="VAT report")
 
 
 # --- R13: no spending of expired credit by backdating ---------------------------------
@@ -213,7 +212,7 @@ def test_time_logged_after_the_marking_keeps_the_rates_of_training_and_programmi
 def test_invoiced_time_stays_as_invoiced_and_the_case_page_says_so(client, user_with_role):
     from q3helpdesk.roles import Role
 
-    make_creditor()
+    make_company()
     customer = rental_customer(variant="standard")
     case = open_case(customer, opened_on=date(2026, 2, 27))
     invoiced = time_entry_add(
@@ -264,7 +263,7 @@ def test_a_period_change_that_would_take_back_drawn_credit_is_refused_in_code():
     time_entry_add(case=case, activity="support", minutes=20, performed_on=TODAY)
     licence = customer.licences.get()
     with pytest.raises(ValidationError, match="20 minutes of the credit"), transaction.atomic():
-        licence.modules.remove(*licence.modules.filter(code="SAL"))
+        licence_update(licence=licence, variant="profi", modules=["COFI"])
     assert set(licence.modules.values_list("code", flat=True)) == {"COFI", "SAL"}
     grant = CreditGrant.objects.get(customer=customer)
     assert grant.minutes == 25

@@ -24,8 +24,13 @@ from cases.models import (
     SupportEmail,
 )
 from cases.services import case_create, case_set_status
-from tests.billing.conftest import make_creditor
-from tests.factories import ContactFactory, CustomerFactory, rental_customer, support_plus
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    make_company,
+    rental_customer,
+    support_plus,
+)
 
 # The worker sends the automatic answers for real: these tests commit.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -134,7 +139,7 @@ def test_an_unknown_sender_waits_in_the_inbox_without_answer():
 
 
 def test_a_customer_without_licence_gets_a_lead_and_one_automatic_answer():
-    make_creditor()  # the Infoline number comes from the company data
+    make_company()  # the Infoline number comes from the company data
     customer = CustomerFactory(language="de", email="info@alt.example")
     email = mail_file(raw=message(sender="info@alt.example", name="Beat Alt")).email
     assert email.case.kind == CaseKind.LEAD and email.case.customer == customer
@@ -275,7 +280,7 @@ def test_mail_import_files_files_and_standard_input(eligible, tmp_path, monkeypa
 
 
 def test_the_sender_is_not_answered_twice_on_the_same_day_even_for_two_leads():
-    make_creditor()
+    make_company()
     CustomerFactory(email="info@alt.example")
     for n in range(3):
         mail_file(raw=message(sender="info@alt.example", subject=f"Frage {n}"))

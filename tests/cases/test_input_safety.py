@@ -17,7 +17,7 @@ from cases.inbound import mail_file
 from cases.models import Callback, CallbackAttempt, Case, CaseNote, SupportEmail, TimeEntry
 from cases.services import case_create, case_mark_verified_bug, case_note_add, time_entry_add
 from q3helpdesk.roles import Role
-from tests.factories import ContactFactory, rental_customer
+from tests.factories import ContactFactory, make_case, rental_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +26,7 @@ DAY = date(2026, 3, 2)
 
 @pytest.fixture
 def case():
-    customer = rental_customer(number="10001", email="info@favre.example")
-    return case_create(customer=customer, channel="phone", subject="Lohnlauf")
+    return make_case(rental_customer(number="10001", email="info@favre.example"))
 
 
 @pytest.fixture

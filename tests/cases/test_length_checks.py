@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from cases.emails import email_send, subject_max_length
 from cases.forms import EmailForm
 from cases.models import SupportEmail
-from cases.services import case_create
 from q3helpdesk.roles import Role
-from tests.factories import rental_customer
+from tests.factories import make_case, rental_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def case():
     customer = rental_customer(email="info@favre.example")
-    return case_create(customer=customer, channel="email", subject="Question TVA")
+    return make_case(customer, channel="email", subject="Question TVA")
 
 
 def test_subject_that_fits_the_form_but_not_the_column_is_refused(case):

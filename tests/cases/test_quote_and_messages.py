@@ -3,12 +3,10 @@
 from datetime import date, time
 
 import pytest
-from django.contrib.messages import get_messages
 
 from cases.callbacks import callback_schedule
-from cases.services import case_create
 from q3helpdesk.roles import Role
-from tests.factories import rental_customer
+from tests.factories import make_case, messages_of, post
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +15,6 @@ pytestmark = pytest.mark.django_db
 def desk(client, user_with_role):
     client.force_login(user_with_role(Role.SUPPORT, username="sandra", first_name="Sandra"))
     return client
-
-
-def open_case():
-    return case_create(customer=rental_customer(), channel="phone", subject="Lohnlauf")
 
 
 def quote_text(desk, case, **data) -> str:
@@ -46,12 +40,12 @@ def quote_text(desk, case, **data) -> str:
     ],
 )
 def test_the_quote_shows_why_there_is_no_price(desk, data, reason):
-    html = quote_text(desk, open_case(), **data)
+    html = quote_text(desk, make_case(), **data)
     assert 'class="text-danger"' in html and reason in html
 
 
 def test_the_quote_follows_the_date_and_stays_quiet_before_minutes_are_typed(desk):
-    case = open_case()
+    case = make_case()
     assert "CHF" in quote_text(desk, case)
     quiet = quote_text(desk, case, minutes="")
     assert "text-danger" not in quiet and "CHF" not in quiet
@@ -60,17 +54,11 @@ def test_the_quote_follows_the_date_and_stays_quiet_before_minutes_are_typed(des
     assert "from:#id_minutes" in page and "from:#id_performed_on" in page
 
 
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
 def test_each_case_action_says_what_it_did(desk):
-    case = open_case()
+    case = make_case()
 
     def said(path, data=None) -> str:
-        response = desk.post(
-            f"/cases/{case.pk}/{path}", data or {}, HTTP_ACCEPT_LANGUAGE="en", follow=True
-        )
+        response = post(desk, f"/cases/{case.pk}/{path}", data, language="en", follow=True)
         return [str(m) for m in response.context["messages"]][-1]
 
     assert said("status/", {"status": "waiting"}) == "Status changed to “Waiting for customer”."
@@ -87,7 +75,7 @@ def test_each_case_action_says_what_it_did(desk):
 
 
 def test_claiming_a_callback_says_so(desk):
-    case = open_case()
+    case = make_case()
     callback = callback_schedule(
         case=case,
         phone="031 511 49 49",

@@ -26,7 +26,7 @@ from cases.services import (
     time_entry_remove,
 )
 from customers.models import Module, RentalPeriod
-from tests.factories import RentalPeriodFactory, rental_customer
+from tests.factories import RentalPeriodFactory, change_period, rental_customer
 
 TODAY = date(2026, 3, 2)
 
@@ -60,9 +60,7 @@ def test_credit_drawn_and_given_back_keeps_its_grant_empty_instead_of_crashing()
     time_entry_add(case=case, activity="support", minutes=5, performed_on=TODAY)
     case_mark_verified_bug(case=case, bug_reference="Q3-1")  # the credit goes back
     period = RentalPeriod.objects.get()
-    period.annual_rent = Decimal("50.00")  # below the threshold: no credit any more
-    period.full_clean()
-    period.save()
+    change_period(period, annual_rent=Decimal("50.00"))  # below the threshold: no credit any more
     grant = CreditGrant.objects.get(customer=customer)
     assert grant.minutes == 0 and grant.draws.exists()
 
@@ -74,9 +72,7 @@ def test_extending_a_period_backwards_keeps_the_drawn_grant_with_its_year():
     time_entry_add(case=case, activity="support", minutes=5, performed_on=TODAY)
     drawn = CreditGrant.objects.get(customer=customer)
     period = RentalPeriod.objects.get()
-    period.start = date(2025, 1, 1)
-    period.full_clean()
-    period.save()
+    change_period(period, start=date(2025, 1, 1))
     grants = list(CreditGrant.objects.filter(rental_period=period).order_by("valid_from"))
     assert [(g.valid_from, g.valid_to) for g in grants] == [
         (date(2025, 1, 1), date(2025, 12, 31)),
@@ -92,9 +88,7 @@ def test_marking_works_when_an_entry_day_is_no_longer_covered_by_a_period():
     case = case_create(customer=customer, channel="phone", subject="x", opened_on=date(2026, 2, 27))
     time_entry_add(case=case, activity="support", minutes=30, performed_on=date(2026, 2, 27))
     period = RentalPeriod.objects.get()
-    period.start = date(2026, 3, 1)  # the contract start corrected; no credit was drawn
-    period.full_clean()
-    period.save()
+    change_period(period, start=date(2026, 3, 1))  # the contract start corrected; no credit drawn
     case_mark_verified_bug(case=case, bug_reference="Q3-1")
     assert work_summary(customer=customer, work_ref=case.reference).billable_minutes == 0
 
@@ -151,9 +145,7 @@ def test_the_migration_splits_a_two_year_grant_into_its_rental_years(drawn_on, y
         assert all(grant.valid_from <= day <= grant.valid_to for day in days)
     if len(years) == 2:  # the period can be edited afterwards
         period.refresh_from_db()
-        period.annual_rent = Decimal("500.00")
-        period.full_clean()
-        period.save()
+        change_period(period, annual_rent=Decimal("500.00"))
 
 
 @pytest.mark.django_db
@@ -270,9 +262,9 @@ def test_no_time_is_dated_into_a_month_already_invoiced_on_an_open_case():
     from billing.selectors import quote
     from billing.services import invoice_drafts, invoice_issue
     from cases.services import first_work_day
-    from tests.billing.conftest import make_creditor
+    from tests.factories import make_company
 
-    make_creditor()
+    make_company()
     customer = rental_customer(variant="standard")
     case = case_create(customer=customer, channel="phone", subject="x", opened_on=date(2026, 2, 27))
     time_entry_add(case=case, activity="support", minutes=30, performed_on=date(2026, 2, 27))

@@ -14,8 +14,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from billing.services import record_usage
 from q3helpdesk.roles import Role
-from tests.billing.conftest import make_creditor
-from tests.factories import rental_customer
+from tests.factories import make_company, rental_customer
 
 
 def run_worker_in_a_thread():
@@ -49,7 +48,7 @@ def test_run_last_month_issue_a_draft_download_the_pdf_and_cancel_it(
 ):
     settings.MEDIA_ROOT = tmp_path
     user_with_role(Role.BILLING, username="beatrice")
-    make_creditor()
+    make_company()
     end = date.today().replace(day=1) - timedelta(days=1)
     start = end.replace(day=1)
     customer = rental_customer(

@@ -40,7 +40,9 @@ def test_a_manager_reads_the_month_and_opens_the_list_behind_a_figure(
     # 15 + 5 + 10 charged: the first 5 from the standard licence's credit
     assert page.inner_text("[data-testid=value-credit]") == "5 min"
     assert page.inner_text("[data-testid=value-billable]") == "25 min"
-    # Chart.js drew every chart from the numbers the server sent
+    # Chart.js drew every chart from the numbers the server sent (its deferred scripts run
+    # before "load"; on a busy machine the figures can be read before that)
+    page.wait_for_load_state("load")
     drawn = page.evaluate(
         """() => [...document.querySelectorAll('canvas[data-chart]')].map(c => {
              const chart = Chart.getChart(c);

@@ -15,9 +15,8 @@ from cases.callbacks import callback_schedule
 from cases.services import case_create, time_entry_add
 from customers.services import contact_create
 from q3helpdesk.roles import Role
-from tests.billing.conftest import make_creditor
 from tests.e2e.conftest import ARGS, CHROMIUM
-from tests.factories import UserFactory, rental_customer
+from tests.factories import UserFactory, make_company, rental_customer
 
 SHOTS = Path(os.environ.get("LAYOUT_SHOTS", "/tmp/q3-layout"))  # noqa: S108 (screenshots only)
 WIDTH, HEIGHT = 1366, 768
@@ -98,7 +97,7 @@ def desk_data():
             work_ref=f"C-9{n}",
             label="Individuelle Programmierung Exportschnittstelle",
         )
-    make_creditor()
+    make_company()
     first = today.replace(day=1)
     drafts = invoice_drafts(period_start=first, period_end=today)
     invoice_issue(invoice=drafts[0], issued_on=today)

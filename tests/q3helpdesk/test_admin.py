@@ -55,12 +55,6 @@ def _tariff_form(**overrides):
     data = {
         "valid_from": "2027-01-01",
         "note": "",
-        "rate_support": "180.00",
-        "half_fare_rate_support": "122.00",
-        "rate_data_check": "180.00",
-        "rate_training": "180.00",
-        "rate_forms": "180.00",
-        "rate_programming": "200.00",
         "unit_minutes": "5",
         "credit_threshold": "100.00",
         "backdating_days": "7",
@@ -83,8 +77,49 @@ def _tariff_form(**overrides):
         if several:
             data[f"credit_allowances-{i}-several_main_modules"] = "on"
         data[f"credit_allowances-{i}-minutes"] = str(10 + i)
+    data.update(_activity_rows({"support": "180.00", "programming": "200.00"}))
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+ACTIVITY_FIELDS = [
+    "position",
+    "code",
+    "name_fr",
+    "name_de",
+    "name_en",
+    "hourly_rate",
+    "half_fare_rate",
+    "licence_credit",
+    "support_plus_credit",
+    "free",
+    "free_on_verified_error",
+    "first_rental_period_only",
+]
+
+
+def _activity_rows(rates: dict[str, str]) -> dict[str, str]:
+    """The activities inline as a browser posts it: the seeded rows, ``rates`` changed."""
+    from billing.models import ActivityRate
+
+    rows = list(ActivityRate.objects.filter(tariff__valid_from=date(2024, 1, 1)))
+    data = {
+        "activities-TOTAL_FORMS": str(len(rows)),
+        "activities-INITIAL_FORMS": "0",
+        "activities-MIN_NUM_FORMS": "0",
+        "activities-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        for name in ACTIVITY_FIELDS:
+            value = getattr(row, name)
+            if isinstance(value, bool):
+                if value:
+                    data[f"activities-{i}-{name}"] = "on"
+            else:
+                data[f"activities-{i}-{name}"] = "" if value is None else str(value)
+        if row.code in rates:
+            data[f"activities-{i}-hourly_rate"] = rates[row.code]
+    return data
 
 
 def test_administrator_adds_a_complete_tariff_and_history_records_it(client, admin_user):
@@ -93,6 +128,8 @@ def test_administrator_adds_a_complete_tariff_and_history_records_it(client, adm
     assert response.status_code == 302, response.context and response.context["errors"]
     tariff = Tariff.objects.get(valid_from=date(2027, 1, 1))
     assert tariff.credit_allowances.count() == 8
+    assert tariff.activities.count() == 7
+    assert tariff.hourly_rate("programming") == 200
     assert tariff.history.get().history_user == admin_user
 
 
@@ -116,7 +153,7 @@ def test_add_form_starts_from_the_latest_tariff(client, admin_user):
             "The credit table is incomplete; missing: Premium / several main modules",
         ),
         ({"credit_allowances-7-variant": "standard"}, "duplicate data"),
-        ({"rate_forms": "-1.00"}, "negative"),
+        ({"activities-3-hourly_rate": "-1.00"}, "negative"),
         ({"credit_allowances-3-minutes": "-5"}, "greater than or equal to 0"),
         ({"vat_rate": "120"}, "less than or equal to 100"),
         ({"valid_from": "2024-01-01"}, "already exists"),
@@ -245,11 +282,10 @@ def test_a_tariff_used_for_credit_can_no_longer_be_changed(client, admin_user):
     rental_customer(variant="profi")  # its rental period draws a grant from the tariff
     tariff = Tariff.objects.get()
     client.force_login(admin_user)
-    form = _tariff_form(valid_from="2024-01-01", rate_support="1.00")
+    form = _tariff_form(valid_from="2024-01-01", **{"activities-0-hourly_rate": "1.00"})
     response = client.post(f"/admin/billing/tariff/{tariff.pk}/change/", form)
     assert response.status_code == 403
-    tariff.refresh_from_db()
-    assert tariff.rate_support == 175
+    assert tariff.hourly_rate("support") == 175
     assert client.get(f"/admin/billing/tariff/{tariff.pk}/change/").status_code == 200  # view
 
 

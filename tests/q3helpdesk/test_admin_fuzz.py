@@ -15,8 +15,7 @@ from django.contrib.admin.views.main import ChangeList
 
 from billing.services import record_usage
 from cases.services import case_create
-from tests.billing.conftest import make_creditor
-from tests.factories import ContactFactory, HalfFareFactory, rental_customer
+from tests.factories import ContactFactory, HalfFareFactory, make_company, rental_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +48,7 @@ def some_of_everything(db):
     """One row of each kind, so that filters have choices and change forms an object."""
     from billing.services import invoice_drafts, invoice_issue
 
-    make_creditor()
+    make_company()
     customer = rental_customer(variant="premium", rent=Decimal("50.00"))
     contact = ContactFactory(customer=customer)
     HalfFareFactory(customer=customer)

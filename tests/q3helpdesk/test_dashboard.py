@@ -45,8 +45,13 @@ from cases.services import case_create, case_set_status, time_entry_add
 from q3helpdesk.dashboard import selectors
 from q3helpdesk.dashboard.periods import Period, preset
 from q3helpdesk.roles import Role
-from tests.billing.conftest import make_creditor
-from tests.factories import ContactFactory, CustomerFactory, rental_customer, support_plus
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    make_company,
+    rental_customer,
+    support_plus,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +92,7 @@ def _resolve(case, day):
 @pytest.fixture
 def desk():
     """The story above; returns the customers by letter."""
-    make_creditor()
+    make_company()
     a = rental_customer(number="20001", name="A Fiduciaire")
     b = rental_customer(variant="profi", modules=("COFI", "SAL"), number="20002", name="B Garage")
     c = rental_customer(number="20003", name="C Atelier", rent=Decimal("90.00"))
@@ -489,7 +494,7 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(desk, now, manager):
     assert Case.objects.count() > 60
     assert queries() == small
     assert queries(period="year") == year == empty == small
-    assert small <= 30
+    assert small <= 31  # incl. the activities' names for the chart
 
 
 def test_anonymous_users_go_to_the_login_page(client):

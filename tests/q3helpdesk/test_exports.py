@@ -1,7 +1,7 @@
 """Exports that Swiss offices open without fuss: CSV for Excel in Switzerland (UTF-8 with a
 byte-order mark, ";", 31.12.2026, local times to the second, yes/no in the user's language,
 no cell a spreadsheet would run) and XLSX (tablib) — one piece for every list and every
-dashboard table (``customers.exports``)."""
+dashboard table (``q3helpdesk.ui.exports``)."""
 
 import io
 from datetime import date, datetime, time
@@ -18,9 +18,9 @@ from django.utils import translation
 
 from cases.callbacks import callback_schedule
 from cases.services import case_create
-from customers.exports import export_response, neutralise
-from customers.tables import BaseTable
 from q3helpdesk.roles import Role
+from q3helpdesk.ui.exports import export_response, neutralise
+from q3helpdesk.ui.tables import BaseTable
 from tests.factories import rental_customer
 
 ZURICH = ZoneInfo("Europe/Zurich")

@@ -2,13 +2,17 @@
 in the admin with old and new values; customers with records are never deleted."""
 
 import pytest
-from django.contrib.messages import get_messages
 
 from cases.models import Case
-from cases.services import case_create
 from customers.models import Contact, Customer
 from q3helpdesk.roles import Role
-from tests.factories import ContactFactory, CustomerFactory, LicenceFactory, rental_customer
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    LicenceFactory,
+    make_case,
+    messages_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +70,7 @@ def test_case_status_assignee_and_verified_error_changes_are_recorded(
     client, user_with_role, admin_user
 ):
     desk = user_with_role(Role.SUPPORT)
-    case = case_create(customer=rental_customer(), channel="phone", subject="Lohnlauf")
+    case = make_case()
     client.force_login(desk)
     client.post(f"/cases/{case.pk}/take/")
     client.post(f"/cases/{case.pk}/status/", {"status": "waiting"})
@@ -85,10 +89,6 @@ def test_case_status_assignee_and_verified_error_changes_are_recorded(
     assert "BUG-42" in page and "waiting" in page
 
 
-def _error_messages(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
 def test_a_customer_with_records_is_not_deleted_but_deactivated(client, admin_user):
     customer = LicenceFactory().customer
     client.force_login(admin_user)
@@ -97,7 +97,7 @@ def test_a_customer_with_records_is_not_deleted_but_deactivated(client, admin_us
         f"/admin/customers/customer/{customer.pk}/delete/", {"post": "yes"}, follow=True
     )
     assert Customer.objects.filter(pk=customer.pk).exists()
-    (message,) = _error_messages(response)
+    (message,) = messages_of(response)
     assert "cannot be deleted" in message and "licences" in message
     assert "Deactivate it instead" in message
 
@@ -107,7 +107,7 @@ def test_a_customer_with_records_is_not_deleted_but_deactivated(client, admin_us
         follow=True,
     )
     assert Customer.objects.filter(pk=customer.pk).exists()
-    assert any("cannot be deleted" in m for m in _error_messages(response))
+    assert any("cannot be deleted" in m for m in messages_of(response))
 
 
 def test_a_customer_entered_by_mistake_is_deleted_and_its_history_kept(client, admin_user):

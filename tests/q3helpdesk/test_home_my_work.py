@@ -11,9 +11,9 @@ import time_machine
 from billing.models import Tariff
 from cases.callbacks import callback_claim, callback_schedule
 from cases.models import InboundEmail
-from cases.services import case_create, case_set_status
+from cases.services import case_set_status
 from q3helpdesk.roles import Role
-from tests.factories import UserFactory, rental_customer
+from tests.factories import UserFactory, make_case, rental_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +32,9 @@ def stefan(user_with_role):
     return user_with_role(Role.SUPPORT, username="stefan")
 
 
-def case_for(user=None, subject="Lohnlauf", customer=None):
-    return case_create(
-        customer=customer or rental_customer(), channel="phone", subject=subject, assignee=user
-    )
-
-
 def callback(case=None, start=9, end=10):
     return callback_schedule(
-        case=case or case_for(),
+        case=case or make_case(),
         phone="031 381 22 10",
         reason="Rückruf",
         windows=[(TODAY, time(start), time(end))],
@@ -53,11 +47,11 @@ def count_testid(html: str, name: str) -> int:
 
 def test_the_desk_sees_its_own_work(client, stefan):
     other = UserFactory()
-    mine = case_for(stefan, subject="Meine Frage")
-    waiting = case_for(stefan, subject="Wartet auf Kunde")
+    mine = make_case(subject="Meine Frage", assignee=stefan)
+    waiting = make_case(subject="Wartet auf Kunde", assignee=stefan)
     case_set_status(case=waiting, status="waiting")
-    case_set_status(case=case_for(stefan, subject="Schon gelöst"), status="resolved")
-    case_for(other, subject="Nicht meine")
+    case_set_status(case=make_case(subject="Schon gelöst", assignee=stefan), status="resolved")
+    make_case(subject="Nicht meine", assignee=other)
     claimed_later = callback_claim(callback=callback(mine, 16, 17), user=stefan)
     free_now = callback(start=9, end=10)
     callback(start=16, end=17)  # nobody's, not due yet
@@ -114,7 +108,7 @@ def test_claim_from_home_comes_back_home(client, stefan):
 
 def test_a_long_list_is_cut_with_a_link_to_the_rest(client, stefan):
     for _ in range(9):
-        case_for(stefan)
+        make_case(assignee=stefan)
     client.force_login(stefan)
     response = client.get("/")
     assert len(response.context["work"].cases) == 8 and response.context["work"].more_cases
@@ -131,12 +125,12 @@ def test_anonymous_goes_to_the_login_and_no_role_is_refused(client, user_with_ro
 def test_desk_home_query_budget(client, stefan, django_assert_max_num_queries, rows):
     customer = rental_customer()
     for n in range(rows):
-        case = case_for(stefan, subject=f"Frage {n}", customer=customer)
+        case = make_case(customer, subject=f"Frage {n}", assignee=stefan)
         callback_claim(callback=callback(case, 9 + n % 3, 12), user=stefan)
-        callback(case_for(customer=customer), 9, 10)
+        callback(make_case(customer), 9, 10)
     client.force_login(stefan)
     # session, user, roles; tariff + its credit cells; my cases; my callbacks + their
     # windows + attempts; 2 permissions; 2 navigation counts; the upcoming tariff. The
     # manager's customer overview (4 counts) is no longer read for the desk.
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):  # 15th: the activities of the tariff
         assert client.get("/").status_code == 200

@@ -144,7 +144,7 @@ def test_home_query_budget(client, user_with_role, django_assert_max_num_queries
     for _ in range(rows):
         rental_customer()
     client.force_login(user_with_role(Role.MANAGER))
-    with django_assert_max_num_queries(13):  # 13th: the upcoming tariff, if one is entered
+    with django_assert_max_num_queries(14):  # the upcoming tariff, the activities of the tariff
         assert client.get("/").status_code == 200
 
 

@@ -5,7 +5,6 @@ no-store``, so that no proxy and no shared laptop's cache keeps customer data. A
 that is already stricter keeps its own header; static files stay cacheable."""
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -13,13 +12,17 @@ from django.core.files.base import ContentFile
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from billing.services import invoice_drafts, invoice_issue, record_usage
 from cases.models import EmailAttachment, InboundEmail
-from cases.services import case_create
 from q3helpdesk.headers import PERMISSIONS_POLICY, SecurityHeadersMiddleware
 from q3helpdesk.roles import Role
-from tests.billing.conftest import make_creditor
-from tests.factories import rental_customer
+from tests.factories import (
+    issued_invoice,
+    make_case,
+    make_company,
+    make_usage,
+    no_credit_customer,
+    rental_customer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,26 +58,11 @@ def billing(client, user_with_role):
     return client
 
 
-def open_case():
-    customer = rental_customer(number="10001")
-    return case_create(customer=customer, channel="phone", subject="Lohnlauf")
-
-
-def issued_invoice():
-    make_creditor()
-    customer = rental_customer(rent=Decimal("50.00"))
-    record_usage(
-        customer=customer,
-        activity="support",
-        minutes=20,
-        performed_on=date(2026, 3, 2),
-        work_ref="C-1",
-        label="Question",
-    )
-    (draft,) = invoice_drafts(
-        period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), customers=[customer]
-    )
-    return invoice_issue(invoice=draft, issued_on=date(2026, 4, 1))
+def an_invoice():
+    make_company()
+    customer = no_credit_customer()
+    make_usage(customer, 20, label="Question")
+    return issued_invoice(customer, issued_on=date(2026, 4, 1))
 
 
 def an_attachment():
@@ -113,7 +101,7 @@ def assert_private(response):
 
 
 def test_the_desks_pages_and_fragments_carry_the_policies_and_are_not_stored(desk):
-    case = open_case()
+    case = make_case(rental_customer(number="10001"))
     responses = {
         "home": desk.get("/"),
         "lookup": desk.get("/lookup/", {"q": "Lohn"}),
@@ -170,7 +158,7 @@ def test_the_login_page_and_redirects_for_anonymous_users_carry_the_policies(cli
 
 
 def test_the_invoice_pdf_carries_the_policies_and_is_not_stored(billing):
-    invoice = issued_invoice()
+    invoice = an_invoice()
     response = billing.get(f"/billing/invoices/{invoice.pk}/pdf/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert_policies(response)
@@ -179,7 +167,7 @@ def test_the_invoice_pdf_carries_the_policies_and_is_not_stored(billing):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_exports_carry_the_policies_and_are_not_stored(desk, fmt):
-    open_case()
+    make_case(rental_customer(number="10001"))
     response = desk.get("/cases/", {"_export": fmt})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")

@@ -20,8 +20,7 @@ from cases.callbacks import callback_schedule
 from cases.emails import email_send
 from cases.models import CannedReply, EmailAttachment, InboundEmail
 from cases.services import case_create, time_entry_add
-from tests.billing.conftest import make_creditor
-from tests.factories import ContactFactory, rental_customer
+from tests.factories import ContactFactory, make_company, rental_customer
 
 # The desk's day in these tests: inside the factories' rental period (2026).
 DESK_DAY = date(2026, 3, 2)
@@ -36,7 +35,7 @@ class World:
 
 def build_world() -> World:
     """Objects for every parameter; URL names map to the keyword arguments to reverse."""
-    make_creditor()
+    make_company()
     customer = rental_customer(rent=Decimal("50.00"), name="Muster AG")
     contact = ContactFactory(customer=customer, email="anna@muster.example")
     case = case_create(customer=customer, channel="phone", subject="Lohnlauf", contact=contact)

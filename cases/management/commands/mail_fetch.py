@@ -58,6 +58,7 @@ class Command(BaseCommand):
             try:
                 result = fetch_once(config, _file_message, limit=limit)
             except MailboxBusy:
+                logger.info("Mail fetch skipped: another run holds %s", config.display)
                 return
             except MailFetchError as exc:
                 raise CommandError(str(exc)) from None
@@ -79,10 +80,10 @@ class Command(BaseCommand):
         try:
             result = fetch_once(config, _file_message, limit=limit)
         except MailboxBusy:
+            logger.info("Mail fetch skipped: another run holds %s", config.display)
             return
-        except MailFetchError as exc:
-            logger.error("mail_fetch: %s", exc)
-            return
+        except MailFetchError:
+            return  # logged by fetch_once; the next run tries again
         finally:
             close_old_connections()
         if result.seen or result.failed:
