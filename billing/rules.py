@@ -20,6 +20,12 @@ def round_money(amount: Decimal, step: Decimal = CENT) -> Decimal:
     return ((amount / step).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * step).quantize(CENT)
 
 
+def summed_money(value) -> Decimal:
+    """A database sum of money (or None for no rows) as an exact amount: SQLite sums
+    decimals as floating point, so the sum comes back to the centime here."""
+    return round_money(Decimal(str(value or 0)))
+
+
 def missing_credit_cells(
     cells: Iterable[tuple[str, bool]], variants: Iterable[str]
 ) -> list[tuple[str, bool]]:

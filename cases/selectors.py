@@ -6,7 +6,6 @@ import operator
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from functools import reduce
 
 from django.contrib.auth import get_user_model
@@ -32,7 +31,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Tariff, Usage
-from billing.rules import round_money
+from billing.rules import summed_money
 from billing.selectors import CreditBalance, CreditBucket, credit_balance, credit_history
 from customers.models import Contact, Customer
 from customers.selectors import LookupResult as LookupResult
@@ -79,10 +78,7 @@ def case_costs(cases) -> dict[str, dict]:
             amount=Sum("amount"),
         )
     )
-    return {
-        row["work_ref"]: {**row, "amount": round_money(Decimal(str(row["amount"] or 0)))}
-        for row in rows
-    }
+    return {row["work_ref"]: {**row, "amount": summed_money(row["amount"])} for row in rows}
 
 
 def cases_for_list() -> QuerySet[Case]:

@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from billing.models import CreditGrant, GrantSource, Invoice, InvoiceStatus, Usage, UsageDraw
-from billing.rules import round_money
+from billing.rules import round_money, summed_money
 from billing.selectors import LedgerMinutes, ledger_minutes_q, support_plus_capacity
 from cases.models import ACTIVE_STATUSES, Callback, Case, CaseKind
 from cases.selectors import CallbackState, callback_state_q, callbacks_for
@@ -66,11 +66,6 @@ def _start(day: date) -> datetime:
 def _instants(period: Period) -> tuple[datetime, datetime]:
     """The period as instants in Zurich: [first day 00:00, day after the last 00:00)."""
     return _start(period.start), _start(period.end + timedelta(days=1))
-
-
-def _money(value) -> Decimal:
-    # SQLite sums decimals as floating point; back to the exact centime.
-    return round_money(Decimal(str(value or 0)))
 
 
 def _pairs(row: dict, names) -> dict[str, Pair]:
@@ -119,7 +114,8 @@ def minute_figures(cur: Period, prev: Period) -> dict[str, Pair]:
             Sum("amount", filter=before & unbilled), Value(0), output_field=money
         ),
     )
-    row["unbilled"], row["unbilled_prev"] = _money(row["unbilled"]), _money(row["unbilled_prev"])
+    row["unbilled"] = summed_money(row["unbilled"])
+    row["unbilled_prev"] = summed_money(row["unbilled_prev"])
     return _pairs(row, ("free", "credit", "billable", "unbilled"))
 
 
@@ -132,7 +128,7 @@ def revenue_figures(cur: Period, prev: Period) -> dict[str, Pair]:
         .filter(issued_on__gte=prev.start, issued_on__lte=cur.end)
         .aggregate(invoiced=Sum("net", filter=now_), invoiced_prev=Sum("net", filter=before))
     )
-    return {"invoiced": Pair(_money(row["invoiced"]), _money(row["invoiced_prev"]))}
+    return {"invoiced": Pair(summed_money(row["invoiced"]), summed_money(row["invoiced_prev"]))}
 
 
 def _credit_share(period: Period) -> tuple[int, int]:

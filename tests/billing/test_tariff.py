@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from billing.models import ActivityRate, CreditAllowance, Tariff
-from billing.rules import missing_credit_cells, round_money
+from billing.rules import missing_credit_cells, round_money, summed_money
 from billing.selectors import support_plus_capacity, tariff_in_force
 from tests.factories import copy_tariff
 
@@ -184,6 +184,21 @@ def test_money_rounding_half_up(amount, step, expected):
 def test_money_rounding_refuses_floats():
     with pytest.raises(TypeError):
         round_money(58.333)
+
+
+@pytest.mark.parametrize(
+    ("summed", "expected"),
+    [
+        (None, "0.00"),  # no rows
+        (0.1 + 0.2, "0.30"),  # SQLite's floating point sum of 0.10 + 0.20
+        (58.33 + 29.75, "88.08"),
+        (Decimal("12.345"), "12.35"),
+        (-14.58, "-14.58"),
+    ],
+)
+def test_a_database_sum_of_money_comes_back_exact_to_the_centime(summed, expected):
+    assert summed_money(summed) == Decimal(expected)
+    assert summed_money(summed).as_tuple().exponent == -2
 
 
 def test_missing_credit_cells():

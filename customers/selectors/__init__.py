@@ -1,0 +1,58 @@
+"""Reads about customers: eligibility for support (R1) and what decides the credit (R3).
+
+One module per concept; import the selectors from here:
+
+- ``support``: ``support_status`` on a day, the home page's head counts
+- ``lookup``: the caller lookup (``customer_lookup``) and phone numbers
+- ``lists``: the customer list and possible duplicates of a new customer
+"""
+
+from .lists import (
+    PossibleDuplicate,
+    current_periods,
+    customers_for_list,
+    possible_duplicates,
+)
+from .lookup import (
+    LOOKUP_MAX,
+    PHONE_PART_MIN_DIGITS,
+    TYPO_CANDIDATES,
+    TYPO_MIN_LENGTH,
+    TYPO_SIMILARITY,
+    LookupHit,
+    LookupResult,
+    customer_lookup,
+    normalise_phone,
+    one_edit_apart,
+    phone_part,
+)
+from .support import (
+    VARIANT_RANK,
+    StatusCode,
+    SupportStatus,
+    customer_overview,
+    support_status,
+)
+
+__all__ = [
+    "LOOKUP_MAX",
+    "PHONE_PART_MIN_DIGITS",
+    "TYPO_CANDIDATES",
+    "TYPO_MIN_LENGTH",
+    "TYPO_SIMILARITY",
+    "VARIANT_RANK",
+    "LookupHit",
+    "LookupResult",
+    "PossibleDuplicate",
+    "StatusCode",
+    "SupportStatus",
+    "current_periods",
+    "customer_lookup",
+    "customer_overview",
+    "customers_for_list",
+    "normalise_phone",
+    "one_edit_apart",
+    "phone_part",
+    "possible_duplicates",
+    "support_status",
+]

@@ -1,0 +1,55 @@
+"""Writes on customers, licences and subscriptions (the ``customers`` part of DESIGN §2).
+
+Every service validates fully and raises ``ValidationError`` with a message a desk employee
+understands; nothing is saved when it does.
+
+One module per concept; import the services from here:
+
+- ``customers``: customers and their contact persons
+- ``licences``: licences and rental periods, and the credit derived from them
+- ``subscriptions``: half-fare and Support+ subscriptions (R6, R7)
+"""
+
+from .customers import (
+    FIRST_CUSTOMER_NUMBER,
+    contact_create,
+    contact_update,
+    customer_create,
+    customer_create_with_contact,
+)
+from .licences import (
+    credit_change_check,
+    licence_create,
+    licence_credit_sync,
+    licence_update,
+    rental_period_create,
+    rental_period_update,
+)
+from .subscriptions import (
+    half_fare_subscribe,
+    half_fare_update,
+    support_plus_check,
+    support_plus_end,
+    support_plus_end_check,
+    support_plus_subscribe,
+)
+
+__all__ = [
+    "FIRST_CUSTOMER_NUMBER",
+    "contact_create",
+    "contact_update",
+    "credit_change_check",
+    "customer_create",
+    "customer_create_with_contact",
+    "half_fare_subscribe",
+    "half_fare_update",
+    "licence_create",
+    "licence_credit_sync",
+    "licence_update",
+    "rental_period_create",
+    "rental_period_update",
+    "support_plus_check",
+    "support_plus_end",
+    "support_plus_end_check",
+    "support_plus_subscribe",
+]
