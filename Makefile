@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: dev setup run worker test test-pg lint format check messages clean
+.PHONY: dev setup run worker test test-pg lint typecheck format check messages clean
 
 ## make dev: install, migrate, load demo data, start the worker and the server on 127.0.0.1:8000
 dev: setup .env
@@ -44,6 +44,10 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make typecheck: mypy with django-stubs over the apps (the settings of [tool.mypy])
+typecheck: setup
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format .

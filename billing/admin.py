@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -102,8 +104,20 @@ class ActivityTableFormSet(PrefilledFormSet):
             )
 
 
-class TariffTableInline(admin.TabularInline):
+if TYPE_CHECKING:
+    # The inline the mixin is put in front of (at runtime the mixin has no base).
+    _Inline = admin.options.InlineModelAdmin[Any, Any]
+else:
+    _Inline = object
+
+
+class TariffTableMixin(_Inline):
     """A table of the tariff; frozen like the tariff once grants or charges used it."""
+
+    @property
+    def prefill_rows(self) -> int:
+        """The rows a new tariff's table starts with (each table says how many)."""
+        raise NotImplementedError
 
     def get_extra(self, request, obj=None, **kwargs) -> int:
         return self.prefill_rows if obj is None else 0
@@ -122,7 +136,7 @@ class TariffTableInline(admin.TabularInline):
         )
 
 
-class CreditAllowanceInline(TariffTableInline):
+class CreditAllowanceInline(TariffTableMixin, admin.TabularInline):
     model = CreditAllowance
     form = PrefilledRowForm
     formset = CreditTableFormSet
@@ -131,24 +145,21 @@ class CreditAllowanceInline(TariffTableInline):
     prefill_rows = len(CELLS)
 
 
-class ActivityRateInline(TariffTableInline):
+class ActivityRateInline(TariffTableMixin, admin.StackedInline):
+    """One block per activity, its fields in five short rows: twelve columns side by side
+    would not fit a 1366-pixel laptop."""
+
     model = ActivityRate
     form = PrefilledRowForm
     formset = ActivityTableFormSet
     fields = [
-        "position",
-        "code",
-        "name_fr",
-        "name_de",
-        "name_en",
-        "hourly_rate",
-        "half_fare_rate",
-        "licence_credit",
-        "support_plus_credit",
-        "free",
-        "free_on_verified_error",
-        "first_rental_period_only",
+        ("position", "code"),
+        ("name_fr", "name_de", "name_en"),
+        ("hourly_rate", "half_fare_rate"),
+        ("licence_credit", "support_plus_credit"),
+        ("free", "free_on_verified_error", "first_rental_period_only"),
     ]
+    field_names = [name for row in fields for name in row]
     ordering = ["position", "code"]
 
     @property
@@ -236,7 +247,7 @@ class TariffAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
         if obj.pk is None and isinstance(inline, ActivityRateInline):
             latest = _latest_tariff()
             kwargs["initial"] = [
-                {name: getattr(row, name) for name in ActivityRateInline.fields}
+                {name: getattr(row, name) for name in ActivityRateInline.field_names}
                 for row in (latest.activities.all() if latest else [])
             ]
         return kwargs
@@ -274,8 +285,7 @@ class ReadOnlyAdmin(CheckedInputAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
 class UsageDrawInline(ReadOnlyMixin, admin.TabularInline):
     model = UsageDraw
     extra = 0
-    fields = ["grant", "minutes"]
-    readonly_fields = fields
+    fields = readonly_fields = ("grant", "minutes")
 
 
 @admin.register(CreditGrant)
@@ -343,7 +353,7 @@ class CompanyAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
 class InvoiceLineInline(ReadOnlyMixin, admin.TabularInline):
     model = InvoiceLine
     extra = 0
-    fields = [
+    fields = readonly_fields = (
         "position",
         "kind",
         "work_ref",
@@ -355,8 +365,7 @@ class InvoiceLineInline(ReadOnlyMixin, admin.TabularInline):
         "quantity",
         "rate",
         "amount",
-    ]
-    readonly_fields = fields
+    )
 
 
 @admin.register(Invoice)

@@ -219,7 +219,7 @@ def _render(invoice: Invoice) -> bytes:
             "show_credit": not invoice.is_credit_note
             and bool(invoice.credit_used_minutes or invoice.credit_remaining_minutes),
             "qr_svg": None if invoice.is_credit_note else _qr_svg_data_uri(invoice),
-            "cancels_number": invoice.cancels.number if invoice.cancels_id else "",
+            "cancels_number": invoice.cancels.number if invoice.cancels is not None else "",
             "vat_number": vat_number(invoice),
             "activity_names": activity_names(),
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 from stdnum.ch import esr
 from stdnum.iso7064 import mod_97_10
@@ -53,7 +54,7 @@ def rental_years(start: date, end: date) -> list[tuple[date, date]]:
     """
     if end < start:
         raise ValueError("the end of a period cannot be before its start")
-    years = []
+    years: list[tuple[date, date]] = []
     n = 0
     while True:
         first = years_after(start, n)
@@ -87,14 +88,15 @@ def amount_step(billable_before: int, billable: int, hourly_rate: Decimal) -> De
     )
 
 
-def allocate(
-    need: int, available: list[tuple[object, int]]
-) -> tuple[list[tuple[object, int]], int]:
+_K = TypeVar("_K")  # what allocate() takes minutes from: a grant, a withdrawal source
+
+
+def allocate(need: int, available: list[tuple[_K, int]]) -> tuple[list[tuple[_K, int]], int]:
     """Take ``need`` minutes from ``available`` (key, minutes) in the given order.
 
     Returns the (key, minutes taken) pairs and what is left uncovered.
     """
-    taken = []
+    taken: list[tuple[_K, int]] = []
     for key, minutes in available:
         if need <= 0:
             break

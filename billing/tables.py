@@ -1,6 +1,7 @@
 from functools import cached_property
 
 import django_tables2 as tables
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -12,7 +13,7 @@ from .selectors import activity_names
 # How an invoice's state reads: "Annulée" / "Storniert" (an invoice is feminine in French,
 # and German books cancel an invoice by "Storno"), not the "Annulé" / "Abgebrochen" of a
 # cancelled callback, which shares the model's label.
-INVOICE_STATUS_LABELS = {
+INVOICE_STATUS_LABELS: dict[str, Promise] = {
     InvoiceStatus.DRAFT: pgettext_lazy("invoice status", "Draft"),
     InvoiceStatus.ISSUED: pgettext_lazy("invoice status", "Issued"),
     InvoiceStatus.CANCELLED: pgettext_lazy("invoice status", "Cancelled"),
@@ -186,7 +187,7 @@ class InvoiceTable(BaseTable):
     def value_status(self, record) -> str:
         return invoice_status_label(record.status)
 
-    def render_number(self, record) -> str:
+    def render_number(self, record) -> str | Promise:
         return record.number or _("Draft")
 
     def value_number(self, record) -> str:

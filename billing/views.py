@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from q3helpdesk.roles import requires
+from q3helpdesk.roles import DeskRequest, requires
 from q3helpdesk.ui.views import TableListView
 
 from . import selectors, services
@@ -102,7 +102,7 @@ class InvoiceListView(TableListView):
 
 @requires("billing.add_invoicerun")
 @require_POST
-def invoice_run_new(request: HttpRequest) -> HttpResponse:
+def invoice_run_new(request: DeskRequest) -> HttpResponse:
     form = InvoiceRunForm(request.POST)
     try:
         if not form.is_valid():
@@ -117,7 +117,7 @@ def invoice_run_new(request: HttpRequest) -> HttpResponse:
 
 @requires(READ_INVOICES)
 @require_safe
-def invoice_run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_run_progress(request: DeskRequest, pk: int) -> HttpResponse:
     """The progress bar of a run (htmx polls it until the run is finished)."""
     run = get_object_or_404(InvoiceRun, pk=pk)
     response = render(request, "billing/invoices.html#run", {"run": run})
@@ -163,7 +163,7 @@ def invoice_line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResp
 
 @requires(WORK_INVOICES)
 @require_POST
-def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_issue(request: DeskRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, pk=pk)
     form = InvoiceIssueForm(request.POST)
     try:
@@ -188,7 +188,7 @@ def _draft_label(invoice: Invoice) -> str:
 
 @requires(WORK_INVOICES)
 @require_POST
-def invoice_issue_bulk(request: HttpRequest) -> HttpResponse:
+def invoice_issue_bulk(request: DeskRequest) -> HttpResponse:
     """Issue the drafts checked on the list, each on its own (one refused draft does not
     stop the others); the messages say what became of each."""
     back = request.POST.get("next", "")
@@ -211,6 +211,7 @@ def invoice_issue_bulk(request: HttpRequest) -> HttpResponse:
                 % {"draft": _draft_label(draft), "reason": " ".join(exc.messages)},
             )
         else:
+            assert invoice.number is not None  # an issued invoice has its number
             issued.append(invoice.number)
     if issued:
         messages.success(
@@ -240,7 +241,7 @@ def invoice_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(WORK_INVOICES)
 @require_POST
-def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_cancel(request: DeskRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, pk=pk)
     form = InvoiceCancelForm(request.POST)
     try:
@@ -262,7 +263,7 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(READ_INVOICES)
 @require_safe
-def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     """The stored PDF; rendered now (and stored) if the worker has not done it yet."""
     invoice = get_object_or_404(Invoice, pk=pk)
     if invoice.is_draft:

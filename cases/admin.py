@@ -44,8 +44,7 @@ class CannedReplyAdmin(CheckedInputAdminMixin, admin.ModelAdmin):
 class AttachmentInline(admin.TabularInline):
     model = EmailAttachment
     fk_name = "inbound"
-    fields = ["filename", "content_type", "size"]
-    readonly_fields = fields
+    fields = readonly_fields = ("filename", "content_type", "size")
     extra = 0
     can_delete = False
 
@@ -61,7 +60,7 @@ class InboundEmailAdmin(CheckedInputAdminMixin, admin.ModelAdmin):
     date_hierarchy = "received_at"
     list_select_related = ["case"]
     inlines = [AttachmentInline]
-    fields = [
+    fields = readonly_fields = (
         "status",
         "case",
         "customer",
@@ -81,8 +80,7 @@ class InboundEmailAdmin(CheckedInputAdminMixin, admin.ModelAdmin):
         "original",
         "size",
         "assigned_by",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description=_("raw message"))
     def original(self, obj: InboundEmail) -> str:

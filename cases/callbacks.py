@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Contact
 from customers.selectors import support_status
-from q3helpdesk.guards import service
+from q3helpdesk.guards import column_length, service
 
 from .models import (
     AttemptOutcome,
@@ -32,9 +32,9 @@ from .search import case_search_refresh
 from .selectors import normalise_phone
 
 MAX_WINDOWS = 5
-REASON_LENGTH = Callback._meta.get_field("reason").max_length
-CANCEL_REASON_LENGTH = Callback._meta.get_field("cancel_reason").max_length
-NOTE_LENGTH = CallbackAttempt._meta.get_field("note").max_length
+REASON_LENGTH = column_length(Callback, "reason")
+CANCEL_REASON_LENGTH = column_length(Callback, "cancel_reason")
+NOTE_LENGTH = column_length(CallbackAttempt, "note")
 
 
 def _window(day: date, start: time, end: time) -> tuple[datetime, datetime]:
@@ -63,7 +63,7 @@ def callback_schedule(
     reason: str,
     windows: list[tuple[date, time, time]],
     contact: Contact | None = None,
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> Callback:
     """Promise a call in one to five windows the customer gave (date, from, to)."""
     if not isinstance(case, Case) or case.pk is None:
@@ -120,13 +120,15 @@ def _open(callback: Callback) -> Callback:
 
 @service
 @transaction.atomic
-def callback_claim(*, callback: Callback, user: AbstractBaseUser) -> Callback:
+def callback_claim(*, callback: Callback, user: User) -> Callback:
     """Take a callback: the others see who calls."""
     callback = _open(callback)
     if callback.claimed_by_id not in (None, user.pk):
+        holder = callback.claimed_by
+        assert holder is not None  # claimed_by_id is set
         raise ValidationError(
             _("%(name)s has already claimed this callback.")
-            % {"name": callback.claimed_by.get_full_name() or callback.claimed_by.username}
+            % {"name": holder.get_full_name() or holder.username}
         )
     callback.claimed_by = user
     callback.claimed_at = callback.claimed_at or timezone.now()
@@ -136,7 +138,7 @@ def callback_claim(*, callback: Callback, user: AbstractBaseUser) -> Callback:
 
 @service
 @transaction.atomic
-def callback_release(*, callback: Callback, user: AbstractBaseUser | None = None) -> Callback:
+def callback_release(*, callback: Callback, user: User | None = None) -> Callback:
     """Give a claimed callback back to the queue, so that a colleague can take it.
 
     Anyone at the desk may release a claim, not only its holder: a colleague who went home
@@ -157,7 +159,7 @@ def _windows_text(callback: Callback) -> str:
     )
 
 
-def _cancel(callback: Callback, reason: str, user) -> Callback:
+def _cancel(callback: Callback, reason: str, user: User | None) -> Callback:
     callback.status, callback.closed_at = CallbackStatus.CANCELLED, timezone.now()
     callback.cancel_reason, callback.cancelled_by = reason, user
     callback.save(update_fields=["status", "closed_at", "cancel_reason", "cancelled_by"])
@@ -174,9 +176,7 @@ def _cancel(callback: Callback, reason: str, user) -> Callback:
 
 @service(own_checks=("reason",))
 @transaction.atomic
-def callback_cancel(
-    *, callback: Callback, reason: str, user: AbstractBaseUser | None = None
-) -> Callback:
+def callback_cancel(*, callback: Callback, reason: str, user: User | None = None) -> Callback:
     """Cancel an open callback, saying why (the customer called again, reached otherwise…)."""
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError(_("Say why the callback is cancelled."))
@@ -188,7 +188,7 @@ def callback_cancel(
 
 
 @service
-def callbacks_cancel_open(*, case: Case, reason: str, user: AbstractBaseUser | None = None) -> int:
+def callbacks_cancel_open(*, case: Case, reason: str, user: User | None = None) -> int:
     """Cancel every open callback of ``case`` (it was resolved or closed): how many.
 
     Called inside the transaction that changes the case's status.
@@ -204,7 +204,7 @@ def callbacks_cancel_open(*, case: Case, reason: str, user: AbstractBaseUser | N
 @service
 @transaction.atomic
 def callback_attempt(
-    *, callback: Callback, outcome: str, note: str = "", user: AbstractBaseUser | None = None
+    *, callback: Callback, outcome: str, note: str = "", user: User | None = None
 ) -> Callback:
     """Log a call attempt; "reached" closes the callback (the work continues in the case)."""
     if outcome not in AttemptOutcome.values:

@@ -13,7 +13,7 @@ from datetime import date
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -25,7 +25,7 @@ from django_tasks import task
 from billing.selectors import company, credit_balance
 from customers.models import Contact, Customer
 from customers.selectors import support_status
-from q3helpdesk.guards import service
+from q3helpdesk.guards import column_length, service
 
 from .mail_parse import reply_subject
 from .models import Case, CaseKind, EmailStatus, InboundEmail, SupportEmail
@@ -62,7 +62,7 @@ def _subject_prefix(case: Case) -> str:
 
 def subject_max_length(case: Case) -> int:
     """How long the subject typed for ``case`` may be: the column holds the "[C-n] " too."""
-    return SupportEmail._meta.get_field("subject").max_length - len(_subject_prefix(case))
+    return column_length(SupportEmail, "subject") - len(_subject_prefix(case))
 
 
 def new_message_id() -> str:
@@ -94,7 +94,7 @@ def email_send(
     case: Case,
     subject: str,
     body: str,
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
     reply_to: InboundEmail | None = None,
 ) -> SupportEmail:
     """Store a reply to the case's contact (or the customer) and have the worker send it.
@@ -120,7 +120,7 @@ def email_send(
     if not isinstance(subject, str) or not subject.strip():
         raise ValidationError(_("Give a subject."))
     subject = _with_reference(case, subject.strip())
-    longest = SupportEmail._meta.get_field("subject").max_length
+    longest = column_length(SupportEmail, "subject")
     if len(subject) > longest:
         raise ValidationError(
             _(
@@ -159,6 +159,7 @@ def automatic_answer(*, inbound: InboundEmail, kind: str) -> SupportEmail:
     The caller has checked that the message may be answered (never automatic mail, at
     most one automatic answer per sender and day)."""
     case = inbound.case
+    assert case is not None  # the caller files the message on a case first
     customer = case.customer
     try:
         phone = company().phone

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from billing.selectors import tariff_in_force
 from customers.models import Contact, Customer
 from customers.selectors import support_status
-from q3helpdesk.guards import scrub, service
+from q3helpdesk.guards import column_length, scrub, service
 
 from .mail_parse import ParsedMessage, UnreadableMessage, parse_message
 from .models import (
@@ -60,7 +60,7 @@ class Filed:
 
 def _fit(value: str, field: str) -> str:
     """Text cut to its column (the raw message keeps it whole)."""
-    limit = InboundEmail._meta.get_field(field).max_length
+    limit = column_length(InboundEmail, field)
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
@@ -323,7 +323,7 @@ def inbound_assign(
     email: InboundEmail,
     customer: Customer,
     contact: Contact | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> Case:
     """Give a message of the inbox to a customer: it becomes a case, or a lead with its
     automatic answer, as if the customer had written from a known address."""
@@ -337,6 +337,7 @@ def inbound_assign(
         raise ValidationError(_("The contact is not a contact of this customer."))
     email = InboundEmail.objects.select_for_update().get(pk=email.pk)
     if email.status == InboundStatus.FILED:
+        assert email.case is not None  # a filed message is on a case
         raise ValidationError(
             _("This message is already on case %(case)s.") % {"case": email.case.reference}
         )

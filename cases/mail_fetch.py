@@ -283,6 +283,7 @@ def _connect(config: MailboxConfig, ssl_context: ssl.SSLContext | None) -> imapl
     if config.security != "plain" and ssl_context is None:
         ssl_context = ssl.create_default_context()
     try:
+        imap: imaplib.IMAP4
         if config.security == "tls":
             imap = imaplib.IMAP4_SSL(
                 config.host, config.port, ssl_context=ssl_context, timeout=TIMEOUT_SECONDS

@@ -24,6 +24,7 @@ from __future__ import annotations
 import operator
 import re
 from functools import reduce
+from typing import TypedDict
 
 from django.apps import apps as django_apps
 from django.contrib.postgres.search import SearchVector
@@ -59,13 +60,23 @@ def _join(parts: list[str]) -> str:
     return "\n\n".join(part for part in parts if part)[:COLUMN_LIMIT]
 
 
+class _Texts(TypedDict):
+    """The texts of one case, gathered for its ``CaseSearch`` row."""
+
+    config: str
+    subject: str
+    description: str
+    notes: list[str]
+    emails: list[str]
+
+
 def _documents(apps, case_ids, *, lock: bool) -> list:
     """The ``CaseSearch`` rows (unsaved) of ``case_ids``, read from the texts: five queries."""
     model = apps.get_model
     cases = model("cases", "Case").objects.filter(pk__in=case_ids)
     if lock:  # writers of one case one after the other, so none drops the other's text
         cases = cases.select_for_update(of=("self",))
-    docs = {
+    docs: dict[int, _Texts] = {
         pk: {
             "config": CONFIGS.get(language, DEFAULT_CONFIG),
             "subject": _clean(subject),

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import reduce
+from typing import TypedDict
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, models
 from django.db.models import (
     Count,
@@ -141,6 +142,22 @@ def case_search(cases: QuerySet[Case], *, q: str) -> QuerySet[Case]:
     )
 
 
+class _Marks(TypedDict):
+    """How ``ts_headline`` (``SearchHeadline``) marks the matching words."""
+
+    start_sel: str
+    stop_sel: str
+
+
+class _Excerpt(_Marks):
+    """The marks, and how long an excerpt of a longer text is."""
+
+    max_words: int
+    min_words: int
+    max_fragments: int
+    short_word: int
+
+
 def _case_search_postgresql(cases: QuerySet[Case], q: str) -> QuerySet[Case]:
     from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
@@ -159,8 +176,14 @@ def _case_search_postgresql(cases: QuerySet[Case], q: str) -> QuerySet[Case]:
     )
     config = F("search_texts__config")
     query = SearchQuery(q, config=config, search_type="websearch")
-    marks = {"start_sel": search.START, "stop_sel": search.STOP}
-    excerpt = {**marks, "max_words": 18, "min_words": 6, "max_fragments": 1, "short_word": 2}
+    marks: _Marks = {"start_sel": search.START, "stop_sel": search.STOP}
+    excerpt: _Excerpt = {
+        **marks,
+        "max_words": 18,
+        "min_words": 6,
+        "max_fragments": 1,
+        "short_word": 2,
+    }
     return (
         cases.filter(found)
         .annotate(
@@ -170,7 +193,11 @@ def _case_search_postgresql(cases: QuerySet[Case], q: str) -> QuerySet[Case]:
             ),
             **{
                 f"hl_{column}": SearchHeadline(
-                    f"search_texts__{column}", query, config=config, **excerpt
+                    # django-stubs types short_word as text; PostgreSQL's ShortWord is a number.
+                    f"search_texts__{column}",
+                    query,
+                    config=config,
+                    **excerpt,  # type: ignore[arg-type]
                 )
                 for column in ("description", "notes", "emails")
             },
@@ -334,10 +361,10 @@ def case_timeline(case: Case, *, entries: list[TimeEntry] | None = None) -> list
     page lists them in its time card), with ``created_by`` and ``removed_by`` selected.
     """
     items: list[TimelineItem] = []
-    for email in case.inbound_emails.prefetch_related("attachments"):
-        items.append(TimelineItem("inbound", email.received_at, email))
-    for email in case.emails.select_related("created_by").prefetch_related("attachments"):
-        items.append(TimelineItem("outgoing", email.created_at, email))
+    for inbound in case.inbound_emails.prefetch_related("attachments"):
+        items.append(TimelineItem("inbound", inbound.received_at, inbound))
+    for sent in case.emails.select_related("created_by").prefetch_related("attachments"):
+        items.append(TimelineItem("outgoing", sent.created_at, sent))
     for note in case.notes.select_related("created_by"):
         items.append(TimelineItem("note", note.created_at, note))
     if entries is None:
@@ -421,7 +448,7 @@ def callback_state_q(state: str, now) -> Q:
     open_ = Q(status=CallbackStatus.OPEN)
     if state == CallbackState.EXPIRED:
         return callback_expired_q(now)
-    return {
+    queries: dict[str, Q] = {
         CallbackState.WAITING: open_ & Q(first_window_end__gte=now),
         CallbackState.OVERDUE: open_ & Q(first_window_end__lt=now, last_window_end__gte=now),
         CallbackState.MISSED: open_ & Q(last_window_end__lt=now),
@@ -429,7 +456,8 @@ def callback_state_q(state: str, now) -> Q:
         & Q(closed_at__lte=F("first_window_end")),
         CallbackState.REACHED: Q(status=CallbackStatus.DONE),
         CallbackState.CANCELLED: Q(status=CallbackStatus.CANCELLED),
-    }[state]
+    }
+    return queries[state]
 
 
 def callbacks_open() -> QuerySet[Callback]:
@@ -474,7 +502,7 @@ def callbacks_due_count(now: datetime) -> int:
 
 
 @service
-def callbacks_for(*, user: AbstractBaseUser, now: datetime) -> QuerySet[Callback]:
+def callbacks_for(*, user: User, now: datetime) -> QuerySet[Callback]:
     """The callbacks of ``user``'s work: open and not expired, claimed by them (whenever the
     window), or claimed by nobody and due now. Support+ first, then by the first window."""
     mine = Q(claimed_by=user) & ~callback_expired_q(now)

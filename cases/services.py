@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -119,8 +119,8 @@ def case_create(
     description: str = "",
     contact: Contact | None = None,
     kind: str = CaseKind.CASE,
-    created_by: AbstractBaseUser | None = None,
-    assignee: AbstractBaseUser | None = None,
+    created_by: User | None = None,
+    assignee: User | None = None,
     opened_on: date | None = None,
 ) -> Case:
     """Open a case (or record a rental-switch lead) for a customer.
@@ -178,7 +178,7 @@ def case_create(
     return case
 
 
-def _move(case: Case, status: str, by=None) -> None:
+def _move(case: Case, status: str, by: User | None = None) -> None:
     """Set the status with its instants and record who did it (the case's timeline)."""
     old = case.get_status_display()
     case.status = status
@@ -194,13 +194,13 @@ def _move(case: Case, status: str, by=None) -> None:
         reason = _("case resolved") if status == CaseStatus.RESOLVED else _("case closed")
         callbacks_cancel_open(case=case, reason=reason, user=by)
     CaseEvent.objects.create(
-        case=case, kind=CaseEventKind.STATUS, old=old, new=CaseStatus(status).label, by=by
+        case=case, kind=CaseEventKind.STATUS, old=old, new=str(CaseStatus(status).label), by=by
     )
 
 
 @service
 @transaction.atomic
-def case_set_status(*, case: Case, status: str, by: AbstractBaseUser | None = None) -> Case:
+def case_set_status(*, case: Case, status: str, by: User | None = None) -> Case:
     """Move a case along open → waiting for customer → resolved → closed."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if status not in CaseStatus.values:
@@ -253,15 +253,13 @@ def case_follow_up(*, case: Case, subject: str) -> Case:
     return new
 
 
-def _person(user) -> str:
+def _person(user: User | None) -> str:
     return (user.get_full_name() or user.get_username())[:200] if user is not None else ""
 
 
 @service
 @transaction.atomic
-def case_assign(
-    *, case: Case, assignee: AbstractBaseUser | None, by: AbstractBaseUser | None = None
-) -> Case:
+def case_assign(*, case: Case, assignee: User | None, by: User | None = None) -> Case:
     """Give a case to a member of the desk (or to nobody with ``assignee=None``)."""
     if assignee is not None and not (assignee.is_active and assignee.has_perm("cases.change_case")):
         raise ValidationError(_("Cases can only be assigned to members of the desk."))
@@ -347,9 +345,7 @@ def _live_entries(case: Case):
 
 @service
 @transaction.atomic
-def case_mark_verified_bug(
-    *, case: Case, bug_reference: str, by: AbstractBaseUser | None = None
-) -> Case:
+def case_mark_verified_bug(*, case: Case, bug_reference: str, by: User | None = None) -> Case:
     """Mark the case as a software error verified by Q3 (R9).
 
     Its support answers and data checks become free, also those logged before the marking
@@ -379,7 +375,7 @@ def case_mark_verified_bug(
 
 @service
 @transaction.atomic
-def case_unmark_verified_bug(*, case: Case, by: AbstractBaseUser | None = None) -> Case:
+def case_unmark_verified_bug(*, case: Case, by: User | None = None) -> Case:
     """Take the verified-software-error mark back (a wrong click): the support answers and
     data checks made free by it are charged again as usual, through the ledger (R9)."""
     case = _lock_case(case)
@@ -404,7 +400,7 @@ def time_entry_add(
     minutes: int,
     performed_on: date,
     note: str = "",
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> TimeEntry:
     """Log time on a case: billing charges it (``record_usage``) under the case reference.
 
@@ -445,7 +441,7 @@ def time_entry_add(
 @service
 @transaction.atomic
 def time_entry_remove(
-    *, entry: TimeEntry, removed_by: AbstractBaseUser | None = None, reason: str = ""
+    *, entry: TimeEntry, removed_by: User | None = None, reason: str = ""
 ) -> TimeEntry:
     """Take a time entry back: billing posts the reversal (refused once invoiced)."""
     if not isinstance(entry, TimeEntry) or entry.pk is None:
@@ -462,7 +458,7 @@ def time_entry_remove(
 
 @service
 @transaction.atomic
-def case_note_add(*, case: Case, text: str, created_by: AbstractBaseUser | None = None) -> CaseNote:
+def case_note_add(*, case: Case, text: str, created_by: User | None = None) -> CaseNote:
     """An internal note on the case: for the staff only, never e-mailed."""
     if not isinstance(case, Case) or case.pk is None:
         raise ValidationError(_("Choose an existing case."))

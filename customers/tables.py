@@ -1,6 +1,7 @@
 """The customer list's table."""
 
 import django_tables2 as tables
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from q3helpdesk.ui.tables import BaseTable
@@ -44,7 +45,7 @@ class CustomerTable(BaseTable):
     def value_city(self, record) -> str:
         return f"{record.postcode} {record.city}".strip()
 
-    def render_variant(self, value) -> str:
+    def render_variant(self, value) -> str | Promise:
         return LicenceVariant(value).label
 
     def value_variant(self, value) -> str:

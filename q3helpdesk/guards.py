@@ -145,6 +145,14 @@ def check_text(value: str, *, label: str, multiline: bool = False) -> str:
     return value
 
 
+def column_length(model: type[models.Model], name: str) -> int:
+    """The ``max_length`` of the text column ``name`` of ``model``."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} is not a text column with a length")
+    return field.max_length
+
+
 def check_instance_text(instance: models.Model) -> None:
     """Check every text column of ``instance`` before it is saved (a ``TextField`` is
     multi-line, any other text column single-line), naming the field's label."""
@@ -225,7 +233,8 @@ def _spec(hint) -> _Spec:
     if origin is not None:
         hint = origin
     if hint is Callable or hint is typing.Callable:
-        return _Spec(Callable, optional)
+        # collections.abc.Callable is a class at runtime; the type checker sees a special form.
+        return _Spec(typing.cast(type, Callable), optional)
     if hint is typing.Any or hint is dict or not isinstance(hint, type):
         # A dict of keywords: the service checks its keys and says what they should be.
         return _Spec(None, optional)
@@ -342,7 +351,24 @@ def _row_gone(arguments: dict) -> tuple[str, models.Model] | None:
     return None
 
 
-def service(function=None, *, allow_unsaved: Iterable[str] = (), own_checks: Iterable[str] = ()):
+_P = typing.ParamSpec("_P")
+_R = typing.TypeVar("_R")
+
+
+# ``@service`` and ``@service(allow_unsaved=...)``: the service keeps its signature, so that
+# the type checker checks its callers.
+@typing.overload
+def service(function: Callable[_P, _R], /) -> Callable[_P, _R]: ...
+@typing.overload
+def service(
+    *, allow_unsaved: Iterable[str] = (), own_checks: Iterable[str] = ()
+) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]: ...
+def service(
+    function: Callable[..., typing.Any] | None = None,
+    *,
+    allow_unsaved: Iterable[str] = (),
+    own_checks: Iterable[str] = (),
+) -> typing.Any:
     """Check the arguments of a service against its type hints on every call.
 
     Wrong types, unsaved model instances, instances whose row does not exist and text with
@@ -399,6 +425,6 @@ def service(function=None, *, allow_unsaved: Iterable[str] = (), own_checks: Ite
                 raise _gone(*gone) from exc
             raise
 
-    wrapper.__guarded__ = True
-    wrapper.__guard_allow_unsaved__ = unsaved
+    # Read by the tests (every public service is guarded) and by the fuzz test.
+    wrapper.__dict__.update(__guarded__=True, __guard_allow_unsaved__=unsaved)
     return wrapper

@@ -8,11 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Role(StrEnum):
@@ -92,6 +98,15 @@ def user_roles(user) -> frozenset[Role]:
 
 def has_role(user, roles: Iterable[Role]) -> bool:
     return bool(user_roles(user) & set(roles))
+
+
+class DeskRequest(HttpRequest):
+    """The request of a view behind :func:`requires` or :func:`role_required`, as the type
+    checker should see it: a logged-in user (never anonymous), and ``htmx`` from
+    django-htmx's middleware. An annotation only: Django passes its own request."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 def requires(permission: str) -> Callable:

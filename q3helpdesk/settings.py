@@ -207,7 +207,7 @@ PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
 # --- Static files ----------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"  # None in the test settings
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Static files come from the finders in development, from STATIC_ROOT (collectstatic) in
 # production.

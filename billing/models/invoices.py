@@ -320,7 +320,7 @@ class InvoiceLine(models.Model):
         related_name="invoice_lines",
         verbose_name=_("half-fare subscription"),
     )
-    usages = models.ManyToManyField(
+    usages: models.ManyToManyField[Usage, InvoiceLineUsage] = models.ManyToManyField(
         Usage,
         through="InvoiceLineUsage",
         related_name="invoice_lines",

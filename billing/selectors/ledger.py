@@ -43,9 +43,10 @@ class LedgerMinutes(models.TextChoices):
 
 def ledger_minutes_q(kind: str) -> Q:
     """The postings that carry minutes of ``kind`` (reversals included, so sums stay net)."""
-    return {
+    queries: dict[str, Q] = {
         LedgerMinutes.FREE: ~Q(free_minutes=0),
         LedgerMinutes.CREDIT: ~Q(credit_minutes=0),
         LedgerMinutes.BILLABLE: ~Q(billable_minutes=0),
         LedgerMinutes.UNBILLED: ~Q(billable_minutes=0) & Q(invoiced_at__isnull=True),
-    }[kind]
+    }
+    return queries[kind]

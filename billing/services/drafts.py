@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -214,7 +214,7 @@ def _work_lines(customer: Customer, period_start: date, period_end: date):
         key = (usage.work_ref, usage.activity, usage.rate)
         if key in groups:
             extra.setdefault(key, []).append(usage)
-    contacts = dict(
+    contacts: dict[int, str] = dict(
         Contact.objects.filter(pk__in={u.contact_id for u in billable if u.contact_id}).values_list(
             "pk", "name"
         )
@@ -235,7 +235,7 @@ def _work_lines(customer: Customer, period_start: date, period_end: date):
             work_ref=work_ref,
             activity=activity,
             text=originals[0].label or work_ref,
-            contact_name=contacts.get(last_contact, ""),
+            contact_name=contacts.get(last_contact, "") if last_contact is not None else "",
             first_day=min(u.performed_on for u in usages),
             last_day=max(u.performed_on for u in usages),
             charged_minutes=sum(u.charged_minutes for u in shown),
@@ -257,7 +257,7 @@ def _fee_lines(customer: Customer, period_start: date, period_end: date):
     from django.utils.translation import ngettext
 
     support_plus, half_fare = _fees_due(period_start, period_end)
-    lines = []
+    lines: list[tuple[InvoiceLine, list[int]]] = []
     for subscription in (
         support_plus.filter(customer=customer).prefetch_related("registered").order_by("start")
     ):
@@ -336,10 +336,10 @@ def invoice_line_remove(*, line: InvoiceLine) -> Invoice | None:
         raise ValidationError(_("Choose a line of a draft."))
     invoice = _lock_draft(line.invoice)
     _require_draft(invoice)
-    line = InvoiceLine.objects.filter(pk=line.pk, invoice=invoice).first()
-    if line is None:
+    current = InvoiceLine.objects.filter(pk=line.pk, invoice=invoice).first()
+    if current is None:
         raise ValidationError(_("This line is no longer on the draft."))
-    line.delete()
+    current.delete()
     rest = list(invoice.lines.order_by("position"))
     if not rest:
         invoice.delete()
@@ -364,7 +364,7 @@ def invoice_discard(*, invoice: Invoice) -> None:
 @service(own_checks=("period_start", "period_end"))
 @transaction.atomic
 def invoice_run_start(
-    *, period_start: date, period_end: date, created_by: AbstractBaseUser | None = None
+    *, period_start: date, period_end: date, created_by: User | None = None
 ) -> InvoiceRun:
     """Queue a run of :func:`invoice_drafts` for the period; the worker does it after commit."""
     _check_period(period_start, period_end)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +25,17 @@ from ..rules import rental_years
 from ._common import _tariff_or_none
 
 
-def _licence_grants_wanted(period: RentalPeriod, main_modules: int) -> list[dict]:
+class WantedGrant(TypedDict):
+    """The values a grant should have: those of a new one, or the changes to an old one."""
+
+    customer_id: int
+    valid_from: date
+    valid_to: date
+    minutes: int
+    tariff: Tariff
+
+
+def _licence_grants_wanted(period: RentalPeriod, main_modules: int) -> list[WantedGrant]:
     """The grants a rental period gives (R3): one per rental year whose annual rent reaches
     the threshold of the tariff in force at that year's start, with that tariff's minutes.
 
@@ -34,7 +45,7 @@ def _licence_grants_wanted(period: RentalPeriod, main_modules: int) -> list[dict
     """
     if period.licence.kind != LicenceKind.RENTAL:
         return []
-    wanted = []
+    wanted: list[WantedGrant] = []
     for first, last in rental_years(period.start, period.end):
         tariff = _tariff_or_none(first)
         if tariff is None or period.annual_rent < tariff.credit_threshold:
@@ -51,7 +62,9 @@ def _licence_grants_wanted(period: RentalPeriod, main_modules: int) -> list[dict
     return wanted
 
 
-def _pair_grants(existing: list[CreditGrant], wanted: list[dict]):
+def _pair_grants(
+    existing: list[CreditGrant], wanted: list[WantedGrant]
+) -> list[tuple[CreditGrant | None, WantedGrant | None]]:
     """Existing grants against the wanted ones, year by year: (grant, wanted), with ``None``
     on either side where a year appears or disappears.
 
@@ -77,7 +90,7 @@ def _pair_grants(existing: list[CreditGrant], wanted: list[dict]):
         day = first_draw.get(grant.pk)
         if day is None:
             continue
-        i = next(
+        year = next(
             (
                 i
                 for i, w in enumerate(years)
@@ -85,21 +98,25 @@ def _pair_grants(existing: list[CreditGrant], wanted: list[dict]):
             ),
             None,
         )
-        if i is not None:
-            pairs[i] = grant
+        if year is not None:
+            pairs[year] = grant
             free.remove(grant)
     rest = iter(free)
     for i in range(len(years)):
         if i not in pairs:
-            grant = next(rest, None)
-            if grant is not None:
-                pairs[i] = grant
-    result = [(pairs.get(i), want) for i, want in enumerate(years)]
+            spare = next(rest, None)
+            if spare is not None:
+                pairs[i] = spare
+    result: list[tuple[CreditGrant | None, WantedGrant | None]] = [
+        (pairs.get(i), want) for i, want in enumerate(years)
+    ]
     result += [(grant, None) for grant in rest]
     return result
 
 
-def _check_grant_keeps_its_draws(grant: CreditGrant, wanted: dict | None, source) -> None:
+def _check_grant_keeps_its_draws(
+    grant: CreditGrant, wanted: WantedGrant | None, source: RentalPeriod | SupportPlusSubscription
+) -> None:
     """Refuse a change that would take back credit already used (or move it elsewhere).
 
     ``source`` is the rental period or Support+ subscription being changed, with its new
@@ -130,6 +147,7 @@ def _check_grant_keeps_its_draws(grant: CreditGrant, wanted: dict | None, source
             )
             % {"used": usage["used"], "what": what, "minutes": minutes}
         )
+    assert wanted is not None  # none wanted: refused above, as 0 minutes < the minutes used
     if usage["first"] < wanted["valid_from"] or usage["last"] > wanted["valid_to"]:
         raise ValidationError(
             _(
@@ -144,7 +162,7 @@ def _check_grant_keeps_its_draws(grant: CreditGrant, wanted: dict | None, source
         )
 
 
-def _support_plus_grant_wanted(subscription: SupportPlusSubscription) -> dict | None:
+def _support_plus_grant_wanted(subscription: SupportPlusSubscription) -> WantedGrant | None:
     """The extra credit of a Support+ subscription (R7), from the tariff at its start."""
     tariff = _tariff_or_none(subscription.start)
     if tariff is None:
@@ -218,10 +236,11 @@ def grant_sync_for_period(*, period: RentalPeriod) -> list[CreditGrant]:
         aside = date(1900, 1, 1) + timedelta(days=offset)
         CreditGrant.objects.filter(pk=grant.pk).update(valid_from=aside)
         grant.valid_from = aside
-    kept = []
+    kept: list[CreditGrant] = []
     for grant, want in pairs:  # years that are gone first: they free their first days
         if want is not None:
             continue
+        assert grant is not None  # (grant, None): a grant whose year is gone
         if grant.draws.exists():
             # Drawn and given back: the ledger still points at it; keep it, empty.
             if grant.minutes:
@@ -238,10 +257,10 @@ def grant_sync_for_period(*, period: RentalPeriod) -> list[CreditGrant]:
                 CreditGrant.objects.create(source=GrantSource.LICENCE, rental_period=period, **want)
             )
         else:
-            changed = [name for name, value in want.items() if getattr(grant, name) != value]
+            changed = {name: value for name, value in want.items() if getattr(grant, name) != value}
             if changed:
-                for name in changed:
-                    setattr(grant, name, want[name])
+                for name, value in changed.items():
+                    setattr(grant, name, value)
                 grant.save(update_fields=[*changed, "updated_at"])
             kept.append(grant)
     return sorted(kept, key=lambda g: g.valid_from)
@@ -275,10 +294,10 @@ def grant_sync_for_support_plus(*, subscription: SupportPlusSubscription) -> Cre
         return CreditGrant.objects.create(
             source=GrantSource.SUPPORT_PLUS, support_plus=subscription, **wanted
         )
-    changed = [name for name, value in wanted.items() if getattr(existing, name) != value]
+    changed = {name: value for name, value in wanted.items() if getattr(existing, name) != value}
     if changed:
-        for name in changed:
-            setattr(existing, name, wanted[name])
+        for name, value in changed.items():
+            setattr(existing, name, value)
         existing.save(update_fields=[*changed, "updated_at"])
     return existing
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
@@ -69,7 +69,7 @@ def invoice_issue(
     *,
     invoice: Invoice,
     issued_on: date | None = None,
-    issued_by: AbstractBaseUser | None = None,
+    issued_by: User | None = None,
     render_pdf: bool = True,
 ) -> Invoice:
     """Issue a draft: number it, copy creditor and debtor into it and freeze it for good.
@@ -84,9 +84,7 @@ def invoice_issue(
     return _issue_store(issuing, fields, render_pdf)
 
 
-def _issue_validate(
-    invoice: Invoice, issued_on: date | None, issued_by: AbstractBaseUser | None
-) -> _Issuing:
+def _issue_validate(invoice: Invoice, issued_on: date | None, issued_by: User | None) -> _Issuing:
     """Lock the draft and refuse what must not be issued: a bad date, an empty draft, time
     corrected since the draft was made, an incomplete customer or company, no positive total."""
     today = timezone.localdate()
@@ -177,9 +175,7 @@ def _issue_number(invoice: Invoice, issued_on: date) -> str:
     return number
 
 
-def _issue_snapshot(
-    issuing: _Issuing, number: str, issued_by: AbstractBaseUser | None
-) -> dict[str, object]:
+def _issue_snapshot(issuing: _Issuing, number: str, issued_by: User | None) -> dict[str, object]:
     """The fields the issued invoice keeps for good: debtor and creditor as they are today,
     its number, dates and payment reference."""
     invoice, customer, creditor = issuing.invoice, issuing.customer, issuing.creditor
@@ -234,9 +230,7 @@ def _issue_store(issuing: _Issuing, fields: dict[str, object], render_pdf: bool)
 
 @service
 @transaction.atomic
-def invoice_cancel(
-    *, invoice: Invoice, reason: str, issued_by: AbstractBaseUser | None = None
-) -> Invoice:
+def invoice_cancel(*, invoice: Invoice, reason: str, issued_by: User | None = None) -> Invoice:
     """Cancel an issued invoice with a credit note (own number, negated lines); returns it.
 
     The usages of the invoice become unbilled again and its subscription fees can be

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
@@ -52,7 +52,7 @@ def record_usage(
     work_ref: str,
     contact: Contact | None = None,
     label: str = "",
-    performed_by: AbstractBaseUser | None = None,
+    performed_by: User | None = None,
     not_before: date | None = None,
     repost: bool = False,
 ) -> Usage:
@@ -71,7 +71,10 @@ def record_usage(
     ):
         raise ValidationError(_("The work must be recorded for a user of the desk."))
     if isinstance(customer, Customer) and customer.pk is not None:
-        customer = Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        locked = Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        if locked is None:  # deleted meanwhile: what plan_usage() says of no customer
+            raise ValidationError(_("Choose an existing customer."))
+        customer = locked
     plan = plan_usage(
         customer=customer,
         activity=activity,
@@ -153,8 +156,15 @@ def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
     by_key: dict[WithdrawalSource, int] = {}
     for key, minutes in taken:
         by_key[key] = by_key.get(key, 0) + minutes
-    billable = {key.rate: m for key, m in by_key.items() if key.kind == "billable"}
-    draws = [(key.grant_id, m) for key, m in by_key.items() if key.kind == "grant"]
+    billable: dict[Decimal, int] = {}
+    draws: list[tuple[int, int]] = []
+    for key, m in by_key.items():
+        if key.kind == "billable":
+            assert key.rate is not None  # a billable source names its rate
+            billable[key.rate] = m
+        elif key.kind == "grant":
+            assert key.grant_id is not None  # a grant source names its grant
+            draws.append((key.grant_id, m))
     free = sum(m for key, m in by_key.items() if key.kind == "free")
     reversal = Usage.objects.create(
         customer_id=usage.customer_id,

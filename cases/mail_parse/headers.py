@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from email.message import Message
+from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
 from ._common import _CONTROL, _SURROGATES, ZURICH, _fold, _raw_header, _safely
@@ -25,7 +25,7 @@ def _valid_addresses(pairs) -> list[tuple[str, str]]:
     return found
 
 
-def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
+def _addresses(msg: EmailMessage, name: str) -> list[tuple[str, str]]:
     """(display name, lower-case addr-spec) pairs; invalid addresses are left out."""
     try:
         header = msg.get(name)
@@ -43,11 +43,11 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     return [(display_name or names.get(address, ""), address) for display_name, address in found]
 
 
-def _address_list(msg: Message, name: str) -> list[str]:
+def _address_list(msg: EmailMessage, name: str) -> list[str]:
     return list(dict.fromkeys(address for _name, address in _addresses(msg, name)))
 
 
-def _date(msg: Message) -> datetime | None:
+def _date(msg: EmailMessage) -> datetime | None:
     value = None
     try:
         header = msg.get("Date")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
-from email.message import Message
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
 from ._common import MAX_REFERENCES, MAX_SUBJECT, _content_type, _fold, _header, _ids, _param
@@ -128,7 +128,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         raise UnreadableMessage(f"the message could not be read: {type(exc).__name__}") from exc
 
 
-def _read(msg: Message, raw: bytes) -> ParsedMessage:
+def _read(msg: EmailMessage, raw: bytes) -> ParsedMessage:
     own_ids = _ids(msg, "Message-ID")
     message_id = own_ids[0] if own_ids else synthetic_message_id(raw)
     in_reply_to = [i for i in _ids(msg, "In-Reply-To") if i != message_id][:MAX_REFERENCES]

@@ -13,7 +13,7 @@ One module per concept; import the models from here:
 """
 
 from .callbacks import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus, CallbackWindow
-from .cases import (  # type: ignore[attr-defined]  (HistoricalCase, below)
+from .cases import (  # type: ignore[attr-defined]  # HistoricalCase: made at runtime, see below
     ACTIVE_STATUSES,
     URGENT,
     Case,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from q3helpdesk.roles import requires
+from q3helpdesk.roles import DeskRequest, requires
 from q3helpdesk.ui.views import TableListView
 
 from .. import callbacks, selectors
@@ -40,7 +40,7 @@ class CallbackListView(TableListView):
 
 
 @requires(WORK)
-def callback_new(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_new(request: DeskRequest, pk: int) -> HttpResponse:
     case = _case(pk)
     phone = case.contact.phone if case.contact and case.contact.phone else case.customer.phone
     form = CallbackForm(request.POST or None, initial={"phone": str(phone or "")})
@@ -97,7 +97,7 @@ def _back(request: HttpRequest, callback: Callback) -> HttpResponse:
 
 @requires(WORK)
 @require_POST
-def callback_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_cancel(request: DeskRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(Callback, pk=pk)
     form = CallbackCancelForm(request.POST)
     try:
@@ -117,7 +117,7 @@ def callback_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(WORK)
 @require_POST
-def callback_release(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_release(request: DeskRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(Callback, pk=pk)
     _perform(
         request,
@@ -130,7 +130,7 @@ def callback_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(WORK)
 @require_POST
-def callback_claim(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_claim(request: DeskRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(Callback, pk=pk)
     _perform(
         request,
@@ -142,7 +142,7 @@ def callback_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(WORK)
 @require_POST
-def callback_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+def callback_attempt(request: DeskRequest, pk: int) -> HttpResponse:
     callback = get_object_or_404(Callback, pk=pk)
     form = AttemptForm(request.POST)
     try:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from customers.models import Customer
 from customers.selectors import support_status
-from q3helpdesk.roles import requires
+from q3helpdesk.roles import DeskRequest, requires
 from q3helpdesk.ui.views import TableListView
 
 from .. import selectors, services
@@ -27,7 +27,7 @@ from ._common import READ, WORK, _case, _case_context, _form_error, _perform
 
 
 @requires(WORK)
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: DeskRequest) -> HttpResponse:
     customer = get_object_or_404(Customer, number=request.GET.get("customer", ""))
     status = support_status(customer=customer, on=timezone.localdate())
     kind = CaseKind.CASE if status.eligible else CaseKind.LEAD
@@ -67,7 +67,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(WORK)
 @require_POST
-def case_status(request: HttpRequest, pk: int) -> HttpResponse:
+def case_status(request: DeskRequest, pk: int) -> HttpResponse:
     case = _case(pk)
     form = StatusForm(request.POST)
     try:
@@ -87,20 +87,21 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(WORK)
 @require_POST
-def case_take(request: HttpRequest, pk: int) -> HttpResponse:
+def case_take(request: DeskRequest, pk: int) -> HttpResponse:
     """Assign the case: to the member of the desk chosen, or to oneself."""
     case = _case(pk)
     assignee = request.user
     if request.POST.get("assignee"):
         chosen = request.POST["assignee"]
-        assignee = (
+        member = (
             desk_users().filter(pk=int(chosen)).first()
             if chosen.isascii() and chosen.isdigit()
             else None
         )
-        if assignee is None:
+        if member is None:
             messages.error(request, _("Cases can only be assigned to members of the desk."))
             return redirect("case_detail", pk=case.pk)
+        assignee = member
     try:
         services.case_assign(case=case, assignee=assignee, by=request.user)
     except ValidationError as exc:
@@ -116,7 +117,7 @@ def case_take(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(WORK)
 @require_POST
-def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
+def case_verified_bug(request: DeskRequest, pk: int) -> HttpResponse:
     case = _case(pk)
     form = VerifiedBugForm(request.POST)
     try:
@@ -141,7 +142,7 @@ def case_verified_bug(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(WORK)
 @require_POST
-def case_verified_bug_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def case_verified_bug_undo(request: DeskRequest, pk: int) -> HttpResponse:
     case = _case(pk)
     _perform(
         request,
@@ -164,7 +165,7 @@ class CaseListView(TableListView):
 
 @requires(WORK)
 @require_POST
-def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+def note_add(request: DeskRequest, pk: int) -> HttpResponse:
     """An internal note on the case's timeline (never e-mailed)."""
     case = _case(pk)
     form = NoteForm(request.POST)
@@ -178,5 +179,5 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Note added."))
             return redirect(reverse("case_detail", args=[case.pk]) + "#timeline-end")
-    messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
     return render(request, "cases/case_detail.html", _case_context(request, case, note_form=form))

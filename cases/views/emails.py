@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from q3helpdesk.roles import requires
+from q3helpdesk.roles import DeskRequest, requires
 
 from .. import emails
 from ..forms import EmailForm
@@ -21,7 +21,7 @@ from ._common import WORK, _case, _case_context, _form_error, _perform, _replied
 
 @requires(WORK)
 @require_POST
-def email_new(request: HttpRequest, pk: int) -> HttpResponse:
+def email_new(request: DeskRequest, pk: int) -> HttpResponse:
     """Send an e-mail from the case; ``reply_to`` names the customer's message answered."""
     case = _case(pk)
     form = EmailForm(request.POST, case=case)
@@ -34,7 +34,7 @@ def email_new(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The e-mail is being sent."))
             return redirect("case_detail", pk=case.pk)
     # What was typed stays: the page comes back with the form and its errors.
-    messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
     return render(request, "cases/case_detail.html", _case_context(request, case, email_form=form))
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from customers.selectors import customer_lookup
-from q3helpdesk.roles import requires
+from q3helpdesk.roles import DeskRequest, requires
 
 from .. import selectors
 from ..forms import InboxAssignForm
@@ -52,7 +52,7 @@ def inbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(WORK)
 @require_POST
-def inbox_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def inbox_assign(request: DeskRequest, pk: int) -> HttpResponse:
     """Give a waiting message to a customer: it becomes a case, or a rental-switch lead."""
     email = _inbound(pk)
     form = InboxAssignForm(request.POST)

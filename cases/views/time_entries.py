@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from billing.selectors import quote
-from q3helpdesk.roles import requires
+from q3helpdesk.roles import DeskRequest, requires
 
 from .. import services
 from ..forms import TimeEntryForm
@@ -21,8 +21,9 @@ from ._common import WORK, _case, _form_error, _time_context
 
 @requires(WORK)
 @require_POST
-def time_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
+def time_entry_add(request: DeskRequest, pk: int) -> HttpResponse:
     case = _case(pk)
+    form: TimeEntryForm | None  # None once the time is logged
     form = TimeEntryForm(request.POST)
     if form.is_valid():
         try:
@@ -33,7 +34,7 @@ def time_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
             form = None  # a fresh form for the next entry
     if not request.htmx:  # htmx shows the new row in place; a full page says it in words
         if form is not None and form.errors:
-            messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+            messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         elif form is None:
             messages.success(request, _("Time logged."))
         return redirect("case_detail", pk=case.pk)
@@ -44,7 +45,7 @@ def time_entry_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(WORK)
 @require_POST
-def time_entry_remove(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+def time_entry_remove(request: DeskRequest, pk: int, entry_pk: int) -> HttpResponse:
     case = _case(pk)
     entry = get_object_or_404(TimeEntry, pk=entry_pk, case=case)
     error = ""
@@ -69,7 +70,7 @@ def time_entry_quote(request: HttpRequest, pk: int) -> HttpResponse:
     """What the entry being typed would cost (htmx, on every change of the form)."""
     case = _case(pk)
     form = TimeEntryForm(request.GET)
-    context = {"case": case}
+    context: dict[str, object] = {"case": case}
     if not form.is_valid():
         # Why there is no price (a day in the future, minutes out of range…); nothing while
         # the minutes are not typed yet.

@@ -34,6 +34,7 @@ def customer_records(customer: Customer) -> list[str]:
     found = []
     for relation in Customer._meta.related_objects:
         model = relation.related_model
+        assert isinstance(model, type)  # a reverse relation's model is a class, never "self"
         if model is Contact:
             continue
         if model._base_manager.filter(**{relation.field.name: customer}).exists():

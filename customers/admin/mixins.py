@@ -3,9 +3,11 @@
 (:class:`GuardedDeleteMixin`)."""
 
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin import ModelAdmin
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
@@ -133,8 +135,8 @@ class CheckedInputAdminMixin:
     characters in text give a clear error (or 404), never a 500 or a row that breaks
     later. Every admin of the project uses it (its inlines too)."""
 
-    def get_form(self, request, obj=None, **kwargs):
-        return text_checked(super().get_form(request, obj, **kwargs))
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return text_checked(super().get_form(request, obj, change=change, **kwargs))
 
     def get_formsets_with_inlines(self, request, obj=None):
         for formset, inline in super().get_formsets_with_inlines(request, obj):
@@ -172,7 +174,14 @@ class CheckedInputAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class GuardedDeleteMixin:
+if TYPE_CHECKING:
+    # The admin a mixin is put in front of (at runtime the mixin has no base).
+    _ModelAdmin = ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class GuardedDeleteMixin(_ModelAdmin):
     """Deleting rows that must stay is refused up front, with what to do instead, both on
     the delete page and in the "delete selected" action."""
 
@@ -216,8 +225,10 @@ class SupportPlusGuardedDeleteMixin(GuardedDeleteMixin):
     guarded_as = ""  # the keyword of check_support_plus_kept() for deleted rows
 
     def delete_refusal(self, rows: list) -> str | None:
+        # The keyword is the admin's (periods, half-fares…): its rows are the deleted ones.
+        deleted: dict[str, Any] = {self.guarded_as: rows}
         try:
-            check_support_plus_kept(**{self.guarded_as: rows})
+            check_support_plus_kept(**deleted)
         except ValidationError as exc:
             return " ".join(exc.messages)
         return None

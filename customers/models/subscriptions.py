@@ -87,7 +87,7 @@ class SupportPlusSubscription(models.Model):
     )
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
-    registered = models.ManyToManyField(
+    registered: models.ManyToManyField[Contact, SupportPlusRegistration] = models.ManyToManyField(
         Contact,
         through="SupportPlusRegistration",
         related_name="support_plus_subscriptions",

@@ -17,6 +17,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.utils.translation import gettext as _
 
 from ..models import (
@@ -82,8 +83,9 @@ def possible_duplicates(
     phones = [p for p in (normalise_phone(str(p or "")) for p in phones) if p]
     emails = [e.strip() for e in emails if e and e.strip()]
     key = fold_key(name.strip())
-    conditions = Q(pk__in=[])
-    annotations = {}
+    # Q | Exists is a Q at runtime; the stubs call it a Combinable.
+    conditions: Q | Combinable = Q(pk__in=[])
+    annotations: dict[str, Q | Combinable] = {}
     if phones:
         annotations["same_phone"] = Q(phone__in=phones) | Exists(
             Contact.objects.filter(customer=OuterRef("pk"), phone__in=phones)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import TypedDict
 
 from django.db.models import Count, Prefetch, Q
 from django.utils.formats import date_format
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from ..models import (
     Customer,
     HalfFareSubscription,
+    Licence,
     LicenceKind,
     LicenceVariant,
     RentalPeriod,
@@ -47,7 +49,7 @@ class SupportStatus:
     eligible: bool
     code: StatusCode
     reason: str
-    licence: object | None = None  # customers.models.Licence
+    licence: Licence | None = None
     rental_period: RentalPeriod | None = None
     variant: str | None = None
     main_module_count: int = 0
@@ -66,6 +68,14 @@ class SupportStatus:
     def is_registered(self, contact) -> bool:
         """True when ``contact`` is a registered person of the active Support+ subscription."""
         return contact is not None and contact.pk in self.registered_contact_ids
+
+
+class _Subscriptions(TypedDict):
+    """What a status says about the subscriptions, eligible or not."""
+
+    half_fare: HalfFareSubscription | None
+    support_plus: SupportPlusSubscription | None
+    registered_contact_ids: frozenset[int]
 
 
 def _fmt(day: date) -> str:
@@ -100,7 +110,7 @@ def support_status(*, customer: Customer, on: date) -> SupportStatus:
         .order_by("start")
         .first()
     )
-    extras = {
+    extras: _Subscriptions = {
         "half_fare": half_fare,
         "support_plus": support_plus,
         "registered_contact_ids": frozenset(r.contact_id for r in support_plus.registrations.all())
@@ -156,6 +166,7 @@ def _why_not_eligible(customer: Customer, on: date) -> tuple[StatusCode, str]:
             "end": _fmt(last_ended.end)
         } + " " + switch
     first_start = rental_periods.order_by("start").first()
+    assert first_start is not None  # summary["periods"] counted it
     return StatusCode.RENTAL_NOT_STARTED, _("The rental period starts on %(start)s.") % {
         "start": _fmt(first_start.start)
     } + " " + switch

@@ -12,7 +12,7 @@ from base64 import b32encode
 
 import qrcode
 import qrcode.image.svg
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +40,7 @@ def totp_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def totp_device_pending(*, user: AbstractBaseUser) -> TOTPDevice:
+def totp_device_pending(*, user: User) -> TOTPDevice:
     """The authenticator being enrolled (created at the first visit, with a new secret)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
@@ -80,7 +80,7 @@ def _verify(device: Device, token: str) -> bool:
     return device.verify_token(token)
 
 
-def totp_device_confirm(*, user: AbstractBaseUser, token: str) -> list[str]:
+def totp_device_confirm(*, user: User, token: str) -> list[str]:
     """Confirm the pending authenticator with its first code; returns new recovery codes."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
@@ -96,7 +96,7 @@ def totp_device_confirm(*, user: AbstractBaseUser, token: str) -> list[str]:
 
 
 @transaction.atomic
-def recovery_codes_regenerate(*, user: AbstractBaseUser) -> list[str]:
+def recovery_codes_regenerate(*, user: User) -> list[str]:
     """Ten new one-time recovery codes; the previous ones stop working."""
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
@@ -112,13 +112,13 @@ def recovery_codes_left(user) -> int:
 
 
 @transaction.atomic
-def two_factor_remove(*, user: AbstractBaseUser) -> None:
+def two_factor_remove(*, user: User) -> None:
     """Remove the authenticator and the recovery codes of ``user``."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
 
 
-def two_factor_verify(*, user: AbstractBaseUser, token: str) -> Device:
+def two_factor_verify(*, user: User, token: str) -> Device:
     """The device that accepts ``token``: six digits are a code of the app, anything else a
     recovery code (used up). Raises ValidationError for a wrong code."""
     token = _normalise(token)

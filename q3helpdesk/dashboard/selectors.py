@@ -12,7 +12,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Generic, TypedDict, TypeVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
@@ -45,15 +47,19 @@ NEAR_END_SHARE = Decimal("0.8")  # "near the end of their credit": 80 % or more 
 TOP_CUSTOMERS = 10
 
 
+# A figure: a count or minutes, an amount or a percentage, a duration.
+_Figure = TypeVar("_Figure", int, Decimal, timedelta)
+
+
 @dataclass(frozen=True)
-class Pair:
+class Pair(Generic[_Figure]):
     """A figure of the period and of the period before."""
 
-    value: int | Decimal | None
-    previous: int | Decimal | None
+    value: _Figure | None
+    previous: _Figure | None
 
     @property
-    def delta(self) -> int | Decimal | None:
+    def delta(self) -> _Figure | None:
         if self.value is None or self.previous is None:
             return None
         return self.value - self.previous
@@ -101,7 +107,7 @@ def minute_figures(cur: Period, prev: Period) -> dict[str, Pair]:
     (the ledger's amounts, net of reversals): 1 query."""
     now_, before = Q(performed_on__gte=cur.start), Q(performed_on__lt=cur.start)
     unbilled = ledger_minutes_q(LedgerMinutes.UNBILLED)
-    money = DecimalField(max_digits=14, decimal_places=2)
+    money: DecimalField = DecimalField(max_digits=14, decimal_places=2)
     row = Usage.objects.filter(performed_on__gte=prev.start, performed_on__lte=cur.end).aggregate(
         free=Coalesce(Sum("free_minutes", filter=now_), 0),
         free_prev=Coalesce(Sum("free_minutes", filter=before), 0),
@@ -172,7 +178,12 @@ class Share:
         return round_money(Decimal(self.part) * 100 / self.whole, Decimal("0.1"))
 
 
-def credit_share_figures(cur: Period, prev: Period) -> dict[str, object]:
+class CreditShareFigures(TypedDict):
+    credit_share: Pair
+    credit_share_parts: Share
+
+
+def credit_share_figures(cur: Period, prev: Period) -> CreditShareFigures:
     """Share of the customers whose current rental licence gives credit who used some of it
     in the period (net of reversals): 2 queries."""
     shares = [Share(used, customers) for customers, used in map(_credit_share, (cur, prev))]
@@ -441,7 +452,7 @@ class DeskWork:
     more_callbacks: bool
 
 
-def desk_work(*, user, now: datetime, rows: int = HOME_ROWS) -> DeskWork:
+def desk_work(*, user: User, now: datetime, rows: int = HOME_ROWS) -> DeskWork:
     """The open cases assigned to ``user`` (open or waiting for the customer; Support+
     first, then the newest) and the callbacks of their work (claimed by them, or claimed
     by nobody and due now, see ``cases.selectors.callbacks_for``): 4 queries."""

@@ -56,7 +56,9 @@ class Tile:
     @property
     def up(self) -> bool:
         delta = self.pair.delta
-        return bool(delta) and (delta > timedelta() if isinstance(delta, timedelta) else delta > 0)
+        if not delta:
+            return False
+        return delta > timedelta() if isinstance(delta, timedelta) else delta > 0
 
 
 def _case_links(period: Period, **params) -> str:

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from billing.models import VERIFIED_ERROR
@@ -160,7 +161,7 @@ class PlannedEntry:
     activity: str
     minutes: int
     logged_at: datetime
-    performed_by: object | None
+    performed_by: User | None
     remove: bool = False  # logged twice by mistake: taken back after posting
 
 
@@ -184,7 +185,9 @@ class PlannedCase:
 class Planner:
     """Plans one customer's year from its own random generator (reproducible per customer)."""
 
-    def __init__(self, *, facts: Facts, seed: int, today: date, now: datetime, users: dict):
+    def __init__(
+        self, *, facts: Facts, seed: int, today: date, now: datetime, users: dict[str, User]
+    ):
         self.facts = facts
         self.rng = random.Random(f"{seed}:{facts.customer.number}")
         self.today = today
@@ -259,8 +262,8 @@ class Planner:
         closed = rng.random() < (0.85 if age > 10 else 0.3)
         updated = created
         if closed:
-            updated = self.instant(next_working_day(day, rng.choice((0, 1, 2, 5))), created)
-            updated = updated or created
+            later = self.instant(next_working_day(day, rng.choice((0, 1, 2, 5))), created)
+            updated = later or created
         case = Case(
             customer=self.facts.customer,
             contact=self._contact(),
@@ -306,19 +309,19 @@ class Planner:
         )
         planned = PlannedCase(case=case, created_at=created, updated_at=created)
 
-        work_at: datetime | None = created
+        work_at = created
         if channel in (Channel.PHONE, Channel.SUPPORT_PLUS) and rng.random() < (
             facts.profile.callback_share
         ):
             planned.callback = self.plan_callback(case, created)
             callback = planned.callback.callback
+            if callback.closed_at is None:  # the customer is still to be reached: no work yet
+                missed = callback.last_window_end < self.now
+                case.status = CaseStatus.WAITING if missed else CaseStatus.OPEN
+                planned.updated_at = planned.callback.requested_at
+                return planned
             # The work starts when the customer is reached (or calls again: cancelled).
             work_at = callback.closed_at
-        if work_at is None:  # the customer is still to be reached: no work yet
-            missed = planned.callback.callback.last_window_end < self.now
-            case.status = CaseStatus.WAITING if missed else CaseStatus.OPEN
-            planned.updated_at = planned.callback.requested_at
-            return planned
 
         self.plan_entries(planned, work_at, install)
         self.plan_status(planned, day)
@@ -447,6 +450,7 @@ class Planner:
             elif roll < 0.86:  # reached, but after the first window
                 if rng.random() < 0.5:
                     attempts.append((self.between(first_start, first_end), rng.choice(failed)))
+                reached: datetime | None
                 if len(windows) > 1:
                     start, end = rng.choice(windows[1:])
                     reached = self.between(start, end)

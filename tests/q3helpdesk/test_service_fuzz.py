@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.apps import apps
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from hypothesis import HealthCheck, given, settings
@@ -144,7 +143,7 @@ class ServiceFuzz(TestCase):
                 Customer: customer,
                 Contact: contact,
                 Licence: customer.licences.get(),
-                AbstractBaseUser: user,
+                type(user): user,  # the user model the services name (User)
                 Case: case,
                 InboundEmail: InboundEmail.objects.create(
                     message_id="<fuzz@example.ch>", status="inbox", subject="Frage"

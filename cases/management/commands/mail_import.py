@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 failed.append(name)
                 continue
             email = result.email
-            where = email.case.reference if email.case_id else email.get_status_display()
+            where = email.case.reference if email.case is not None else email.get_status_display()
             if result.created:
                 filed += 1
                 self.stdout.write(f"{name}: {where}")
