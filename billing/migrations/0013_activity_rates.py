@@ -15,7 +15,190 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # The rate columns become nullable before 0014 copies them into the activity rows and
+    # 0015 removes them: on the way back they return empty, 0014's reverse fills them from
+    # the rows, and only then do they become required again (here).
     operations = [
+        migrations.AlterField(
+            model_name="tariff",
+            name="rate_support",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="support, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="tariff",
+            name="half_fare_rate_support",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="support with half-fare, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="tariff",
+            name="rate_data_check",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="data check, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="tariff",
+            name="rate_training",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="training / remote session, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="tariff",
+            name="rate_forms",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="form adaptations, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="tariff",
+            name="rate_programming",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="individual programming, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicaltariff",
+            name="rate_support",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="support, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicaltariff",
+            name="half_fare_rate_support",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="support with half-fare, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicaltariff",
+            name="rate_data_check",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="data check, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicaltariff",
+            name="rate_training",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="training / remote session, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicaltariff",
+            name="rate_forms",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="form adaptations, per hour (CHF)",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="historicaltariff",
+            name="rate_programming",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=9,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        Decimal("0"), "Amounts cannot be negative."
+                    )
+                ],
+                verbose_name="individual programming, per hour (CHF)",
+            ),
+        ),
         migrations.AlterField(
             model_name="invoiceline",
             name="activity",

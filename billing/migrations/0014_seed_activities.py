@@ -130,16 +130,27 @@ def seed_activities(apps, schema_editor):
 
 
 def restore_rate_columns(apps, schema_editor):
+    """Back to the rate columns: each tariff (and each of its history records) takes the
+    rates of its activity rows; a record without rows (its tariff is gone) gets 0.00."""
     Tariff = apps.get_model("billing", "Tariff")
-    for tariff in Tariff.objects.all():
-        rows = {row.code: row for row in tariff.activities.all()}
-        for code, row in ACTIVITIES.items():
-            rate, half = row[4], row[5]
-            if rate and code in rows:
-                setattr(tariff, rate, rows[code].hourly_rate)
-            if half and code in rows and rows[code].half_fare_rate is not None:
-                setattr(tariff, half, rows[code].half_fare_rate)
-        tariff.save()
+    HistoricalTariff = apps.get_model("billing", "HistoricalTariff")
+    ActivityRate = apps.get_model("billing", "ActivityRate")
+    rates: dict[int, dict[str, object]] = {}
+    for row in ActivityRate.objects.all():
+        columns = ACTIVITIES.get(row.code)
+        if columns is None:
+            continue  # an activity added later has no column to go back to
+        if columns[4]:
+            rates.setdefault(row.tariff_id, {})[columns[4]] = row.hourly_rate
+        if columns[5] and row.half_fare_rate is not None:
+            rates.setdefault(row.tariff_id, {})[columns[5]] = row.half_fare_rate
+    names = [name for row in ACTIVITIES.values() for name in row[4:6] if name]
+    for model in (Tariff, HistoricalTariff):
+        for record in model.objects.all():
+            values = rates.get(record.id, {})
+            for name in names:
+                setattr(record, name, values.get(name, 0))
+            record.save(update_fields=names)
 
 
 class Migration(migrations.Migration):
