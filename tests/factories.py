@@ -4,6 +4,7 @@ services; ``post`` and ``messages_of`` for the pages."""
 
 from datetime import date
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import factory
 from django.contrib.auth import get_user_model
@@ -225,6 +226,56 @@ def post(client, url, data=None, *, follow=False, language=None, **extra):
 def messages_of(response) -> list[str]:
     """The messages (django.contrib.messages) the request left, as text."""
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+class FormFields(HTMLParser):
+    """What a browser posts for a form: each field's shown (pre-filled) value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs) -> None:
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and "__prefix__" not in name:
+            kind = a.get("type", "text")
+            if kind == "checkbox":
+                if "checked" in a:
+                    self.data[name] = "on"
+            elif kind not in {"submit", "button"}:
+                self.data[name] = a.get("value") or ""
+        elif tag == "select" and name and "__prefix__" not in name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value") or ""
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "select":
+            self._select = None
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """The fields a browser would post from ``html``, with their shown values."""
+    parser = FormFields()
+    parser.feed(html)
+    return parser.data
+
+
+def shown_form(client, url: str, *, language=None) -> dict[str, str]:
+    """The fields of the form at ``url`` as a browser would post them unchanged."""
+    extra = {} if language is None else {"HTTP_ACCEPT_LANGUAGE": language}
+    return form_fields(client.get(url, **extra).content.decode())
+
+
+def inline_prefix(data: dict[str, str], code: str, *, inline: str = "activities") -> str:
+    """The prefix (``activities-3``) of the inline row whose ``code`` field is ``code``."""
+    for key, value in data.items():
+        if key.startswith(f"{inline}-") and key.endswith("-code") and value == code:
+            return key.removesuffix("-code")
+    raise AssertionError(f"no row {code}")
 
 
 def copy_tariff(valid_from: date, *, rates: dict | None = None, **changes):

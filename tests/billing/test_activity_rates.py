@@ -12,8 +12,15 @@ from billing.selectors import activity_choices, quote
 from cases.services import case_mark_verified_bug, time_entry_add
 from customers.services import half_fare_subscribe
 from q3helpdesk.roles import Role
-from tests.billing.test_tariff_admin_add import _FormFields
-from tests.factories import copy_tariff, make_case, make_usage, post, rental_customer
+from tests.factories import (
+    copy_tariff,
+    inline_prefix,
+    make_case,
+    make_usage,
+    post,
+    rental_customer,
+    shown_form,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,26 +28,12 @@ ADD = "/admin/billing/tariff/add/"
 YEAR = {"start": date(2027, 1, 1), "end": date(2027, 12, 31)}
 
 
-def _form(client, url: str) -> dict[str, str]:
-    parser = _FormFields()
-    parser.feed(client.get(url).content.decode())
-    return parser.data
-
-
-def _row(data: dict[str, str], code: str) -> str:
-    """The inline prefix of the activity ``code`` in a shown tariff form."""
-    for key, value in data.items():
-        if key.startswith("activities-") and key.endswith("-code") and value == code:
-            return key.removesuffix("-code")
-    raise AssertionError(f"no row {code}")
-
-
 def test_a_rate_entered_in_the_admin_prices_the_next_posting(client, admin_user):
     customer = rental_customer(rent=Decimal("50.00"), **YEAR)  # no credit: all billable
     client.force_login(admin_user)
-    data = _form(client, ADD)
+    data = shown_form(client, ADD)
     data["valid_from"] = "01.03.2027"
-    data[f"{_row(data, 'programming')}-hourly_rate"] = "210.00"
+    data[f"{inline_prefix(data, 'programming')}-hourly_rate"] = "210.00"
     assert post(client, ADD, data, language="en").status_code == 302
 
     before = make_usage(customer, 60, activity="programming", ref="C-1", on=date(2027, 2, 26))
@@ -56,8 +49,8 @@ def test_a_rate_changed_in_the_admin_on_a_tariff_not_used_yet_prices_the_next_po
     coming = copy_tariff(date(2027, 3, 10))
     url = f"/admin/billing/tariff/{coming.pk}/change/"
     client.force_login(admin_user)
-    data = _form(client, url)
-    data[f"{_row(data, 'forms')}-hourly_rate"] = "150.00"
+    data = shown_form(client, url)
+    data[f"{inline_prefix(data, 'forms')}-hourly_rate"] = "150.00"
     assert post(client, url, data, language="en").status_code == 302
 
     usage = make_usage(customer, 30, activity="forms", on=date(2027, 3, 12))
@@ -72,7 +65,7 @@ def test_an_activity_added_in_the_admin_is_offered_and_charged_at_its_rate(
 ):
     customer = rental_customer(rent=Decimal("50.00"), **YEAR)
     client.force_login(admin_user)
-    data = _form(client, ADD)
+    data = shown_form(client, ADD)
     data["valid_from"] = "01.03.2027"
     n = int(data["activities-TOTAL_FORMS"])
     data["activities-TOTAL_FORMS"] = str(n + 1)
@@ -155,17 +148,17 @@ def test_the_admin_refuses_an_activity_table_the_desk_cannot_work_with(
     client, admin_user, change, message
 ):
     client.force_login(admin_user)
-    data = _form(client, ADD)
+    data = shown_form(client, ADD)
     data["valid_from"] = "01.03.2027"
-    error_row = _row(data, "verified_bug")
+    error_row = inline_prefix(data, "verified_bug")
     if change == "drop_verified_error":
         data[f"{error_row}-code"] = "bug"
     elif change == "duplicate_code":
-        data[f"{_row(data, 'forms')}-code"] = "support"
+        data[f"{inline_prefix(data, 'forms')}-code"] = "support"
     elif change == "verified_error_charged":
         data.pop(f"{error_row}-free")
     else:
-        data[f"{_row(data, 'forms')}-code"] = "form adaptations"
+        data[f"{inline_prefix(data, 'forms')}-code"] = "form adaptations"
     response = post(client, ADD, data, language="en")
     assert response.status_code == 200
     assert message in response.content.decode()

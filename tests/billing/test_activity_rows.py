@@ -17,8 +17,15 @@ from django.utils import translation
 
 from billing.models import ActivityRate, CreditGrant, GrantSource, Usage
 from billing.selectors import activity_choices, activity_names
-from tests.billing.test_tariff_admin_add import _FormFields
-from tests.factories import copy_tariff, make_usage, post, rental_customer
+from tests.factories import (
+    copy_tariff,
+    form_fields,
+    inline_prefix,
+    make_usage,
+    post,
+    rental_customer,
+    shown_form,
+)
 
 SEEDED_ORDER = [
     "support",
@@ -314,19 +321,6 @@ def change_url(tariff) -> str:
     return f"/admin/billing/tariff/{tariff.pk}/change/"
 
 
-def shown_form(client, url: str) -> dict[str, str]:
-    parser = _FormFields()
-    parser.feed(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
-    return parser.data
-
-
-def prefix_of(data: dict[str, str], code: str) -> str:
-    for key, value in data.items():
-        if key.startswith("activities-") and key.endswith("-code") and value == code:
-            return key.removesuffix("-code")
-    raise AssertionError(f"no row {code}")
-
-
 def rows_of(tariff) -> list[tuple]:
     return list(
         ActivityRate.objects.filter(tariff=tariff)
@@ -359,8 +353,8 @@ def test_the_rows_of_a_used_tariff_are_read_only_and_tampering_changes_nothing(
     client.force_login(admin_user)
     url = change_url(tariff)
     # Before anything used it, the rows are an editable table…
-    data = shown_form(client, url)
-    assert f"{prefix_of(data, 'forms')}-hourly_rate" in data
+    data = shown_form(client, url, language="en")
+    assert f"{inline_prefix(data, 'forms')}-hourly_rate" in data
     assert CreditGrant.objects.filter(tariff=tariff).count() == 0
 
     use(tariff)
@@ -371,9 +365,7 @@ def test_the_rows_of_a_used_tariff_are_read_only_and_tampering_changes_nothing(
     assert page.status_code == 200
     assert '<div class="readonly">Form adaptations</div>' in html
     assert '<div class="readonly">195.00</div>' in html  # programming
-    parser = _FormFields()
-    parser.feed(html)
-    posted = {key.split("-")[-1] for key in parser.data if key.startswith("activities-")}
+    posted = {key.split("-")[-1] for key in form_fields(html) if key.startswith("activities-")}
     # Only the hidden keys of the rows and the formset's counts: no field, no "Delete".
     assert posted == {"id", "tariff", "TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS"} | {
         "MAX_NUM_FORMS"
@@ -383,7 +375,7 @@ def test_the_rows_of_a_used_tariff_are_read_only_and_tampering_changes_nothing(
 
     # A hand-made POST (a rate changed, a row deleted, a row added) changes nothing.
     before = rows_of(tariff)
-    forms, support = prefix_of(data, "forms"), prefix_of(data, "support")
+    forms, support = inline_prefix(data, "forms"), inline_prefix(data, "support")
     n = int(data["activities-TOTAL_FORMS"])
     data.update(
         {
@@ -411,8 +403,8 @@ def test_a_row_deleted_from_a_future_tariff_is_refused_on_its_day(client, admin_
     coming = copy_tariff(date(2027, 4, 1))
     url = change_url(coming)
     client.force_login(admin_user)
-    data = shown_form(client, url)
-    data[f"{prefix_of(data, 'forms')}-DELETE"] = "on"
+    data = shown_form(client, url, language="en")
+    data[f"{inline_prefix(data, 'forms')}-DELETE"] = "on"
 
     response = post(client, url, data, language="en")
 

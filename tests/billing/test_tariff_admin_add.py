@@ -1,50 +1,19 @@
 """Admin → Tariffs → add: the credit table shown pre-filled is saved as shown (item 7)."""
 
 from datetime import date
-from html.parser import HTMLParser
 
 import pytest
 
 from billing.models import CreditAllowance, Tariff
+from tests.factories import shown_form
 
 pytestmark = pytest.mark.django_db
 
 ADD = "/admin/billing/tariff/add/"
 
 
-class _FormFields(HTMLParser):
-    """What a browser posts for the tariff form: each field's shown (pre-filled) value."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.data: dict[str, str] = {}
-        self._select: str | None = None
-
-    def handle_starttag(self, tag, attrs) -> None:
-        a = dict(attrs)
-        name = a.get("name")
-        if tag == "input" and name and "__prefix__" not in name:
-            kind = a.get("type", "text")
-            if kind == "checkbox":
-                if "checked" in a:
-                    self.data[name] = "on"
-            elif kind not in {"submit", "button"}:
-                self.data[name] = a.get("value") or ""
-        elif tag == "select" and name and "__prefix__" not in name:
-            self._select = name
-            self.data.setdefault(name, "")
-        elif tag == "option" and self._select and "selected" in a:
-            self.data[self._select] = a.get("value") or ""
-
-    def handle_endtag(self, tag) -> None:
-        if tag == "select":
-            self._select = None
-
-
 def _shown_form(client) -> dict[str, str]:
-    parser = _FormFields()
-    parser.feed(client.get(ADD).content.decode())
-    return parser.data
+    return shown_form(client, ADD)
 
 
 def test_tariff_added_with_the_prefilled_credit_table_saves_all_eight_cells(client, admin_user):
