@@ -11,7 +11,6 @@ from functools import wraps
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -136,19 +135,6 @@ def role_required(*roles: Role) -> Callable:
         return wrapped
 
     return decorator
-
-
-class RoleRequiredMixin(AccessMixin):
-    """Class-based twin of :func:`role_required`: set ``roles`` on the view."""
-
-    roles: tuple[Role, ...] = ()
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if not has_role(request.user, self.roles):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
 
 def sync_role_permissions(apps, schema_editor=None) -> None:
