@@ -5,7 +5,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from q3helpdesk.ui.tables import BaseTable
+from q3helpdesk.ui.tables import FIGURE, AmountColumn, BaseTable
 
 from .models import CreditGrant, Invoice, InvoiceStatus, Usage
 from .selectors import activity_names
@@ -23,28 +23,6 @@ INVOICE_STATUS_CHOICES = list(INVOICE_STATUS_LABELS.items())
 
 def invoice_status_label(status: str) -> str:
     return str(INVOICE_STATUS_LABELS.get(status, status))
-
-
-FIGURE = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
-
-
-class AmountColumn(tables.TemplateColumn):
-    """An amount in CHF in the Swiss format (1'234.50), through the desk's one helper;
-    exports keep the plain number (1234.50) for spreadsheets."""
-
-    template_code = '{% load dashboard %}{% figure value "amount" %}'
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("attrs", {"td": {"class": "text-end"}, "th": {"class": "text-end"}})
-        super().__init__(**kwargs)
-
-    def render(self, record, table, value, bound_column, **kwargs):
-        if value is None:
-            return bound_column.default
-        return super().render(record, table, value, bound_column, **kwargs)
-
-    def value(self, value, **kwargs):
-        return value
 
 
 class UsageTable(BaseTable):

@@ -1,10 +1,13 @@
 """Billing pages: the ledger audit (read-only) and invoices (Billing works, Manager reads)."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,6 +29,17 @@ from .tables import (
 )
 
 
+def _bounded_totals(filterset, bounds: tuple[str, ...], totals):
+    """The totals of a filtered list, only where a filter bounds it: a start date (the
+    rows end today) or one customer's, case's or invoice's rows. Without one, summing
+    could run over every row of years (``None``: the page asks for a start date)."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return None
+    if not any(filterset.form.cleaned_data.get(name) for name in bounds):
+        return None
+    return totals(filterset.qs)
+
+
 class LedgerView(TableListView):
     permission_required = "billing.view_usage"
     table_class = UsageTable
@@ -36,9 +50,15 @@ class LedgerView(TableListView):
     def get_queryset(self):
         return selectors.ledger_usages()
 
+    def default_filters(self) -> dict[str, str]:
+        """This month's postings: the ledger holds years of them."""
+        return {"performed_from": timezone.localdate().replace(day=1).isoformat()}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["totals"] = selectors.ledger_totals(self.object_list)
+        context["totals"] = _bounded_totals(
+            self.filterset, ("performed_from", "customer", "work_ref"), selectors.ledger_totals
+        )
         return context
 
 
@@ -51,6 +71,10 @@ class CreditGrantListView(TableListView):
 
     def get_queryset(self):
         return selectors.grants_with_use()
+
+    def default_filters(self) -> dict[str, str]:
+        """The credit valid today: past years' grants stay a filter away."""
+        return {"valid_on": timezone.localdate().isoformat()}
 
 
 # --- invoices ---------------------------------------------------------------------------
@@ -77,6 +101,11 @@ class InvoiceListView(TableListView):
     def get_queryset(self):
         return selectors.invoices()
 
+    def default_filters(self) -> dict[str, str]:
+        """The invoices of last month's run and later (the month-end work)."""
+        last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
+        return {"period_from": last_month.replace(day=1).isoformat()}
+
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
         # The status choices read as the table does ("Annulée", not the callbacks' "Annulé").
@@ -91,12 +120,18 @@ class InvoiceListView(TableListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["totals"] = selectors.invoice_list_totals(self.object_list)
+        context["totals"] = _bounded_totals(
+            self.filterset,
+            ("period_from", "issued_from", "customer", "number"),
+            selectors.invoice_list_totals,
+        )
         context["runs"] = selectors.invoice_runs_recent()
         if self.request.user.has_perm("billing.add_invoicerun"):
             context["run_form"] = InvoiceRunForm()
-        if self.request.user.has_perm(WORK_INVOICES) and context["totals"]["drafts"]:
-            context["bulk_form"] = InvoiceBulkIssueForm()
+        if self.request.user.has_perm(WORK_INVOICES):
+            totals = context["totals"]
+            if totals["drafts"] if totals else selectors.has_drafts(self.object_list):
+                context["bulk_form"] = InvoiceBulkIssueForm()
         return context
 
 

@@ -19,6 +19,7 @@ from .credit import (
 from .invoicing import (
     LineGroup,
     company,
+    has_drafts,
     invoice_line_groups,
     invoice_list_totals,
     invoice_runs_recent,
@@ -68,6 +69,7 @@ __all__ = [
     "credit_history",
     "free_on_verified_error",
     "grants_with_use",
+    "has_drafts",
     "invoice_line_groups",
     "invoice_list_totals",
     "invoice_runs_recent",

@@ -52,6 +52,11 @@ def invoice_list_totals(invoices) -> dict:
     }
 
 
+def has_drafts(invoices) -> bool:
+    """Whether a (filtered) list of invoices holds a draft (one indexed probe)."""
+    return invoices.filter(status=InvoiceStatus.DRAFT).exists()
+
+
 def last_invoiced_day(*, customer) -> date | None:
     """The last day of the latest period invoiced to the customer (cancelled invoices aside):
     no work may be dated on or before it any more (R13)."""

@@ -1,7 +1,8 @@
 """How the desk writes its figures: 1'234 min, CHF 1'234.50, 1'234.50, 45.5 %, 1 h 05 min.
 
-The one Swiss-format helper for amounts: the dashboard, the billing pages and the invoice
-PDF all write money through :func:`figure` (``"chf"`` with the currency, ``"amount"``
+The Swiss-format helper for amounts: the dashboard, the billing pages and the invoice
+PDF all write money through :func:`figure` (the lists' amount column and ``figure`` share
+``q3helpdesk.ui.tables.amount_text``) (``"chf"`` with the currency, ``"amount"``
 without, for columns headed CHF).
 """
 
@@ -11,6 +12,8 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from q3helpdesk.ui.tables import amount_text
 
 register = template.Library()
 
@@ -36,7 +39,7 @@ def figure(value, kind: str = "count") -> str:
     if kind == "duration":
         return _duration(value)
     if kind == "amount":
-        return number_format(Decimal(value), 2, force_grouping=True)
+        return amount_text(value)
     if kind == "chf":
         return "CHF " + figure(value, "amount")
     if kind == "percent":

@@ -20,6 +20,20 @@ class TableListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixi
     export_name = "table"
     export_trigger_param = "_export"
 
+    def default_filters(self) -> dict[str, str]:
+        """The filter values of the list's default view, used when the query string sets
+        none of the filters (a first visit, a link from the menu, *Reset*)."""
+        return {}
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        defaults = self.default_filters()
+        if defaults and not any(name in self.request.GET for name in filterset_class.base_filters):
+            data = self.request.GET.copy()
+            data.update(defaults)
+            kwargs["data"] = data
+        return kwargs
+
     def render_to_response(self, context, **kwargs):
         wanted = self.request.GET.get(self.export_trigger_param)
         if wanted:

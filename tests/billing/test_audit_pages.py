@@ -1,9 +1,11 @@
 """The read-only ledger and credit-grant pages (Billing and Manager) and the admin audit."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from billing.models import CreditGrant, Usage
 from billing.services import record_usage, usage_reverse
@@ -52,7 +54,7 @@ def test_ledger_filters_and_totals(client, user_with_role):
     )
     client.force_login(user_with_role(Role.MANAGER))
 
-    everything = client.get("/billing/ledger/")
+    everything = client.get("/billing/ledger/", {"performed_from": "2026-01-01"})
     assert everything.context["totals"]["charged"] == 50
 
     only_a = client.get("/billing/ledger/", {"customer": a.number})
@@ -83,7 +85,8 @@ def test_bad_filters_give_a_clear_error_and_no_rows(client, user_with_role):
     )
     assert reversed_dates.status_code == 200
     assert "cannot be before the start date" in reversed_dates.content.decode()
-    assert reversed_dates.context["totals"]["charged"] == 0
+    assert reversed_dates.context["totals"] is None  # no sums over a range that is not one
+    assert list(reversed_dates.context["table"].data) == []
     not_a_date = client.get("/billing/ledger/", {"performed_from": "yesterday"})
     assert not_a_date.status_code == 200 and not not_a_date.context["filter"].is_valid()
     unknown_activity = client.get("/billing/ledger/", {"activity": "gardening"})
@@ -112,6 +115,14 @@ def test_grants_page_shows_used_and_remaining(client, user_with_role):
     assert [(g.minutes, g.used, g.remaining) for g in rows] == [(15, 15, 0)]
     outside = client.get("/billing/grants/", {"valid_on": "2027-06-01"})
     assert list(outside.context["table"].data) == []
+    # The page opens on the credit valid today; "Reset" sends no filter and does the same.
+    with time_machine.travel(datetime(2027, 6, 1, 9, 0, tzinfo=ZoneInfo("Europe/Zurich"))):
+        client.force_login(user_with_role(Role.MANAGER))  # a session of that day
+        today = client.get("/billing/grants/")
+    assert today.context["filter"].form["valid_on"].value() == "2027-06-01"
+    assert list(today.context["table"].data) == []
+    every = client.get("/billing/grants/", {"valid_on": ""})  # the form sent without a day
+    assert [g.customer for g in every.context["table"].data] == [customer]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -147,3 +158,24 @@ def test_admin_shows_the_ledger_read_only(client, admin_user):
     assert client.get(f"/admin/billing/creditgrant/{grant.pk}/delete/").status_code == 403
     usage.refresh_from_db()
     assert usage.logged_minutes == 7
+
+
+def test_the_ledger_opens_on_this_months_postings_with_their_totals(client, user_with_role):
+    customer = _usages(2)  # 2 × 7 min on 02.03.2026
+    april = make_usage(customer, 20, ref="C-9", on=date(2026, 4, 1))
+    client.force_login(user_with_role(Role.MANAGER))
+    with time_machine.travel(datetime(2026, 4, 15, 9, 0, tzinfo=ZoneInfo("Europe/Zurich"))):
+        first = client.get("/billing/ledger/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert [row.record for row in first.context["table"].page.object_list] == [april]
+    assert first.context["totals"]["charged"] == 20  # April's, not the ledger's whole
+    assert first.context["filter"].form["performed_from"].value() == "2026-04-01"  # shown
+    # A filter the user sets replaces the default view: no start date, no totals.
+    by_case = client.get("/billing/ledger/", {"activity": "support"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert len(by_case.context["table"].page.object_list) == 3
+    assert by_case.context["totals"] is None
+    page = by_case.content.decode()
+    assert 'data-testid="totals-hint"' in page and 'data-testid="totals"' not in page
+    assert "Les totaux s’affichent" in page
+    # One customer's postings are few: their totals are shown without a date.
+    mine = client.get("/billing/ledger/", {"customer": customer.number})
+    assert mine.context["totals"]["charged"] == 40

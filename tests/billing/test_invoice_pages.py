@@ -1,9 +1,11 @@
 """The invoice pages: runs, list, draft, issue, cancel and PDF (Billing works, Manager reads)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from billing.models import Invoice, InvoiceRun, Usage
 from billing.services import invoice_drafts, invoice_issue
@@ -71,7 +73,7 @@ def test_list_filters_and_totals(billing, creditor):
     first = draft(minutes=20)  # 58.33 net, 63.05 total
     second = draft(minutes=10)  # 29.17 net, 31.55 total
     invoice_issue(invoice=first, issued_on=date(2026, 4, 1))
-    everything = billing.get("/billing/invoices/")
+    everything = billing.get("/billing/invoices/", {"period_from": "2026-01-01"})
     assert everything.context["totals"] == {  # the draft is counted apart, not summed
         "count": 1,
         "drafts": 1,
@@ -87,7 +89,7 @@ def test_list_filters_and_totals(billing, creditor):
     assert april.context["totals"]["count"] + april.context["totals"]["drafts"] == 0
     page = everything.content.decode()  # sorting only where an index serves it
     assert "sort=issued_on" in page and "sort=net" not in page and "sort=due_on" not in page
-    csv = billing.get("/billing/invoices/", {"_export": "csv"})
+    csv = billing.get("/billing/invoices/", {"period_from": "2026-01-01", "_export": "csv"})
     assert csv.status_code == 200 and "2026-00001" in csv.content.decode()
 
 
@@ -236,3 +238,28 @@ def test_a_lost_pdf_file_is_rendered_again_from_the_snapshot(billing, creditor, 
     again = billing.get(f"/billing/invoices/{invoice.pk}/pdf/")
     assert again.status_code == 200 and b"".join(again.streaming_content).startswith(b"%PDF")
     assert (tmp_path / invoice.pdf.name).exists()
+
+
+def test_the_list_opens_on_last_months_invoices_and_later(billing, creditor):
+    march = draft(minutes=20)
+    invoice_issue(invoice=march, issued_on=date(2026, 4, 1))
+    with time_machine.travel(datetime(2026, 5, 4, 9, 0, tzinfo=ZoneInfo("Europe/Zurich"))):
+        april = billing.get("/billing/invoices/")
+    assert april.context["filter"].form["period_from"].value() == "2026-04-01"
+    assert list(april.context["table"].page.object_list) == []
+    assert april.context["totals"] == {
+        "count": 0,
+        "drafts": 0,
+        "net": Decimal("0.00"),
+        "vat": Decimal("0.00"),
+        "total": Decimal("0.00"),
+    }
+    with time_machine.travel(datetime(2026, 4, 2, 9, 0, tzinfo=ZoneInfo("Europe/Zurich"))):
+        march_run = billing.get("/billing/invoices/")
+    assert [row.record for row in march_run.context["table"].page.object_list] == [march]
+    assert march_run.context["totals"]["count"] == 1
+    # Without a bound (the form sent with every field empty) no totals are summed.
+    unbounded = billing.get("/billing/invoices/", {"status": ""})
+    assert unbounded.context["totals"] is None
+    assert len(unbounded.context["table"].page.object_list) == 1
+    assert 'data-testid="totals-hint"' in unbounded.content.decode()
