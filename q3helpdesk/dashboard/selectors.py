@@ -38,7 +38,7 @@ from billing.models import CreditGrant, GrantSource, Invoice, InvoiceStatus, Usa
 from billing.rules import round_money, summed_money
 from billing.selectors import LedgerMinutes, ledger_minutes_q, support_plus_capacity
 from cases.models import ACTIVE_STATUSES, Callback, Case, CaseKind
-from cases.selectors import CallbackState, callback_state_q, callbacks_for
+from cases.selectors import CallbackState, callback_state_q, callbacks_for, callbacks_open
 from customers.models import SupportPlusSubscription
 
 from .periods import Period, weeks
@@ -431,8 +431,8 @@ def callbacks_overdue(now: datetime) -> QuerySet[Callback]:
     """Open callbacks whose first window passed without reaching the customer while a later
     window still runs: the desk can still make them. Support+ first, the oldest first."""
     return (
-        Callback.objects.filter(callback_state_q(CallbackState.OVERDUE, now))
-        .select_related("case__customer", "claimed_by")
+        callbacks_open()  # with their windows and attempts, as the table shows them
+        .filter(callback_state_q(CallbackState.OVERDUE, now))
         .order_by("-support_plus", "first_window_end", "id")
     )
 

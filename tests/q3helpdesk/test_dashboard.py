@@ -491,7 +491,13 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(desk, now, manager):
     year = queries(period="year")
     empty = queries(start="2025-02-01", end="2025-02-28")
     _more_activity(30)
+    n19, n23 = date(2026, 11, 19), date(2026, 11, 23)
+    for i in range(3):  # more overdue callbacks, each with its windows and an attempt
+        case = _case(rental_customer(number=str(31000 + i)), n19, 9)
+        windows = [(n19, time(14), time(15)), (n23, time(9), time(10))]
+        _callback(case, (n19, 9, 5), windows, [((n19, 14, 10), "no_answer")])
     assert Case.objects.count() > 60
+    assert len(selectors.callbacks_overdue(NOW)) == 4
     assert queries() == small
     assert queries(period="year") == year == empty == small
     assert small <= 31  # incl. the activities' names for the chart
