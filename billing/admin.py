@@ -3,8 +3,6 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Sum, Value
-from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -290,22 +288,11 @@ class UsageDrawInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(CreditGrant)
 class CreditGrantAdmin(ReadOnlyAdmin):
-    list_display = ["customer", "source", "valid_from", "valid_to", "minutes", "used"]
+    list_display = ["customer", "source", "valid_from", "valid_to", "minutes", "used_minutes"]
     list_filter = ["source", "valid_from", "valid_to"]
     search_fields = ["customer__number", "customer__name"]
     date_hierarchy = "valid_from"
     list_select_related = ["customer"]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(used_minutes=Coalesce(Sum("draws__minutes"), Value(0)))
-        )
-
-    @admin.display(description=_("used minutes"), ordering="used_minutes")
-    def used(self, obj) -> int:
-        return obj.used_minutes
 
 
 @admin.register(Usage)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import VERIFIED_ERROR
+from billing.models import VERIFIED_ERROR, Tariff
 from billing.selectors import (
     free_on_verified_error,
     last_invoiced_day,
@@ -34,6 +34,7 @@ from .models import (
     Channel,
     TimeEntry,
 )
+from .rollups import rollup_case_opened, rollup_case_resolution
 from .search import case_search_refresh
 
 # Which status may follow which (a closed case stays closed; a resolved one may reopen).
@@ -175,12 +176,13 @@ def case_create(
         assignee=assignee,
     )
     case_search_refresh(case=case)
+    rollup_case_opened(case)
     return case
 
 
 def _move(case: Case, status: str, by: User | None = None) -> None:
     """Set the status with its instants and record who did it (the case's timeline)."""
-    old = case.get_status_display()
+    old, resolved_before = case.get_status_display(), case.resolved_at
     case.status = status
     now = timezone.now()
     if status == CaseStatus.RESOLVED:
@@ -190,6 +192,7 @@ def _move(case: Case, status: str, by: User | None = None) -> None:
     if status == CaseStatus.CLOSED:
         case.closed_at = now
     case.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    rollup_case_resolution(case, resolved_before)
     if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):  # nobody calls back a done case
         reason = _("case resolved") if status == CaseStatus.RESOLVED else _("case closed")
         callbacks_cancel_open(case=case, reason=reason, user=by)
@@ -294,13 +297,20 @@ def _lock_case(case) -> Case:
     )
 
 
-def charged_as(case: Case, activity: str, *, on: date) -> str:
+def charged_as(case: Case, activity: str, *, on: date, tariff: Tariff | None = None) -> str:
     """The activity the ledger charges for work done on ``on``: on a case marked as a
     verified software error, the activities the tariff makes free on one (support and
-    data checks) are posted as the verified error (R9); everything else keeps its rate."""
-    if case.verified_bug_at is not None and free_on_verified_error(activity=activity, on=on):
-        return VERIFIED_ERROR
-    return activity
+    data checks) are posted as the verified error (R9); everything else keeps its rate.
+
+    ``tariff`` is the tariff in force on ``on`` when the caller has it already (the bulk
+    demo seeding); else it is read."""
+    if case.verified_bug_at is None:
+        return activity
+    if tariff is not None:
+        free = tariff.activity(activity).free_on_verified_error
+    else:
+        free = free_on_verified_error(activity=activity, on=on)
+    return VERIFIED_ERROR if free else activity
 
 
 def _repost(case: Case, entries: list[TimeEntry], reason: str) -> None:

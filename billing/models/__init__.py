@@ -4,6 +4,7 @@
 - ``ledger``: credit grants and the append-only usage ledger (R3, R7, R8)
 - ``company``: Q3 Software as the creditor of its invoices
 - ``invoices``: invoice numbers, invoices and credit notes with their lines, invoice runs
+- ``rollups``: the ledger summed per day, for the dashboard
 """
 
 from .company import (
@@ -36,6 +37,7 @@ from .ledger import (
     UsageDraw,
     UsageQuerySet,
 )
+from .rollups import DailyCredit, DailyUsage
 from .tariffs import (
     VERIFIED_ERROR,
     ActivityRate,
@@ -52,6 +54,8 @@ __all__ = [
     "Company",
     "CreditAllowance",
     "CreditGrant",
+    "DailyCredit",
+    "DailyUsage",
     "FrozenLinesQuerySet",
     "GrantSource",
     "Invoice",

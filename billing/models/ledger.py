@@ -56,6 +56,10 @@ class CreditGrant(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid until"))
     minutes = models.PositiveIntegerField(_("granted minutes"))
+    # The minutes drawn from it, net of reversals: the sum of its draws, added to by the
+    # ledger services with each draw (a roll-up, see billing.services.rollups), so that the
+    # lists and the dashboard read it instead of summing the draws of every grant.
+    used_minutes = models.IntegerField(_("used minutes"), default=0, editable=False)
     tariff = models.ForeignKey(
         Tariff, on_delete=models.PROTECT, related_name="+", verbose_name=_("tariff")
     )
@@ -70,6 +74,14 @@ class CreditGrant(models.Model):
             models.Index(fields=["customer", "valid_from", "valid_to"], name="grant_validity_idx"),
             models.Index(fields=["valid_to", "valid_from"], name="grant_valid_to_idx"),
             models.Index(fields=["source", "valid_to"], name="grant_source_idx"),
+            # The list of grants sorts by each column (valid_to and source have theirs).
+            models.Index(fields=["valid_from"], name="grant_valid_from_idx"),
+            models.Index(fields=["minutes"], name="grant_minutes_idx"),
+            # ... and by the minutes used and remaining (the roll-up of its draws).
+            models.Index(fields=["used_minutes"], name="grant_used_idx"),
+            models.Index(
+                models.F("minutes") - models.F("used_minutes"), name="grant_remaining_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -190,6 +202,15 @@ class Usage(models.Model):
             models.Index(fields=["customer", "work_ref", "activity"], name="usage_case_idx"),
             models.Index(fields=["performed_on", "activity"], name="usage_day_activity_idx"),
             models.Index(fields=["work_ref"], name="usage_work_ref_idx"),
+            # The ledger sorts by activity and filters by it (newest first within it).
+            models.Index(fields=["activity", "performed_on"], name="usage_activity_day_idx"),
+            # What is not invoiced yet (the dashboard's amount): the few postings of the
+            # months still open, not a scan of every posting of the period.
+            models.Index(
+                fields=["performed_on"],
+                condition=models.Q(invoiced_at__isnull=True) & ~models.Q(billable_minutes=0),
+                name="usage_unbilled_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

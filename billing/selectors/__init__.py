@@ -34,10 +34,14 @@ from .ledger import (
 )
 from .quotes import (
     MAX_MINUTES,
+    Charge,
     Plan,
     Quote,
+    charge_posting,
     check_work_day,
+    coverable_grants,
     plan_usage,
+    posting_rate,
     quote,
 )
 from .tariffs import (
@@ -53,6 +57,7 @@ from .tariffs import (
 
 __all__ = [
     "MAX_MINUTES",
+    "Charge",
     "CreditBalance",
     "CreditBucket",
     "LedgerMinutes",
@@ -63,8 +68,10 @@ __all__ = [
     "activity_choices",
     "activity_filter_choices",
     "activity_names",
+    "charge_posting",
     "check_work_day",
     "company",
+    "coverable_grants",
     "credit_balance",
     "credit_history",
     "free_on_verified_error",
@@ -80,6 +87,7 @@ __all__ = [
     "ledger_usages",
     "plan_usage",
     "posted_free_on_verified_error",
+    "posting_rate",
     "quote",
     "support_plus_capacity",
     "tariff_in_force",

@@ -137,10 +137,10 @@ def work_summary(*, customer, work_ref: str) -> WorkSummary:
 
 
 def grants_with_use():
-    """Every credit grant with the minutes used and remaining."""
-    used = Coalesce(Sum("draws__minutes"), Value(0), output_field=IntegerField())
+    """Every credit grant with the minutes used and remaining (``used_minutes``, which the
+    ledger services keep: no sum over the draws of every grant of the page)."""
     return (
         CreditGrant.objects.select_related("customer")
-        .annotate(used=used)
-        .annotate(remaining=F("minutes") - F("used"))
+        .annotate(used=F("used_minutes"))
+        .annotate(remaining=F("minutes") - F("used_minutes"))
     )

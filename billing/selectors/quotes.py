@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, IntegerField, OuterRef, Q, Sum, Value
@@ -24,6 +26,18 @@ from ..rules import allocate, amount_step, charged_minutes
 from .tariffs import tariff_in_force
 
 MAX_MINUTES = 720  # one posting covers at most a (long) working day
+
+
+class GrantLike(Protocol):
+    """What the order of R8 reads of a credit grant."""
+
+    source: Any
+    valid_from: Any
+    valid_to: Any
+    pk: Any
+
+
+_G = TypeVar("_G", bound=GrantLike)  # a CreditGrant (saved, or loaded for bulk seeding)
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,22 @@ def _check_first_rental_period(customer: Customer, on: date, row: ActivityRate) 
         )
 
 
+def credit_order(grant: GrantLike) -> tuple:
+    """R8: the grant expiring first pays first; licence before Support+ on a tie ("licence"
+    sorts before "support_plus"), then the older grant."""
+    return (grant.valid_to, grant.source, grant.pk)
+
+
+def coverable_grants(grants: Iterable[_G], *, sources: Iterable[str], on: date) -> list[_G]:
+    """The grants among ``grants`` that may pay for work of ``sources`` done ``on`` (R8),
+    in the order they are drawn from. Pure: the posting and the bulk demo seeding share it."""
+    kinds = set(sources)
+    return sorted(
+        (g for g in grants if g.source in kinds and g.valid_from <= on <= g.valid_to),
+        key=credit_order,
+    )
+
+
 def _coverable_grants(
     customer_id: int, status: SupportStatus, row: ActivityRate, contact, on: date
 ):
@@ -127,9 +157,72 @@ def _coverable_grants(
             valid_to__gte=on,
         )
         .annotate(used=Coalesce(Sum("draws__minutes"), Value(0), output_field=IntegerField()))
-        .order_by("valid_to", "source", "id")  # "licence" sorts before "support_plus"
+        .order_by("valid_to", "source", "id")
     )
-    return [(grant, grant.minutes - grant.used) for grant in grants]
+    return [
+        (grant, grant.minutes - grant.used)
+        for grant in coverable_grants(grants, sources=sources, on=on)
+    ]
+
+
+def posting_rate(row: ActivityRate, *, half_fare_subscription: bool) -> tuple[bool, Decimal]:
+    """R4, R6: whether the half-fare rate applies to this activity, and the hourly rate."""
+    half_fare = row.has_half_fare(half_fare=half_fare_subscription)
+    return half_fare, row.rate(half_fare=half_fare)
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What one posting charges (R5, R8, R12); the pure result of :func:`charge_posting`."""
+
+    logged: int
+    charged: int
+    draws: list = field(default_factory=list)  # (grant, minutes taken), in the order of R8
+    billable: int = 0
+    free: int = 0
+    rate: Decimal = Decimal("0.00")
+    half_fare: bool = False
+    amount: Decimal = Decimal("0.00")
+
+    @property
+    def credit(self) -> int:
+        return sum(minutes for _, minutes in self.draws)
+
+
+def charge_posting(
+    *,
+    row: ActivityRate,
+    unit: int,
+    minutes: int,
+    before_logged: int,
+    before_charged: int,
+    before_billable: int,
+    grants: list[tuple[_G, int]],
+    half_fare: bool,
+    rate: Decimal,
+) -> Charge:
+    """Pure R5/R8/R12: ``minutes`` more of ``row``'s activity on a case that has logged
+    ``before_logged`` and been charged ``before_charged`` minutes in it so far
+    (``before_billable`` of them billable at ``rate``); ``grants`` are the coverable grants
+    with what is left of each, in the order of R8 (:func:`coverable_grants`).
+
+    :func:`plan_usage` (every posting of the desk) and the bulk demo seeding both use it.
+    """
+    # R5 on the case's total; measured against what the case was actually charged so far,
+    # so that a change of the unit in a new tariff never recharges the earlier minutes.
+    charged = max(charged_minutes(before_logged + minutes, unit) - before_charged, 0)
+    if row.free:
+        return Charge(logged=minutes, charged=charged, free=charged)
+    taken, billable = allocate(charged, grants)
+    return Charge(
+        logged=minutes,
+        charged=charged,
+        draws=taken,
+        billable=billable,
+        rate=rate,
+        half_fare=half_fare,
+        amount=amount_step(before_billable, billable, rate),
+    )
 
 
 def plan_usage(
@@ -163,8 +256,7 @@ def plan_usage(
     if row.first_rental_period_only and not repost:
         _check_first_rental_period(customer, performed_on, row)
 
-    half_fare = row.has_half_fare(half_fare=status.half_fare is not None)
-    rate = row.rate(half_fare=half_fare)
+    half_fare, rate = posting_rate(row, half_fare_subscription=status.half_fare is not None)
     before = {"logged": 0, "charged": 0, "billable": 0}
     if work_ref:
         before = Usage.objects.filter(
@@ -174,26 +266,29 @@ def plan_usage(
             charged=Coalesce(Sum("charged_minutes"), 0),
             billable=Coalesce(Sum("billable_minutes", filter=Q(rate=rate)), 0),
         )
-    # R5 on the case's total; measured against what the case was actually charged so far,
-    # so that a change of the unit in a new tariff never recharges the earlier minutes.
-    unit = tariff.unit_minutes
-    charged = max(charged_minutes(before["logged"] + minutes, unit) - before["charged"], 0)
-
-    if row.free:
-        return Plan(status=status, tariff=tariff, logged=minutes, charged=charged, free=charged)
-    taken, billable = allocate(
-        charged, _coverable_grants(customer.pk, status, row, contact, performed_on)
+    grants = [] if row.free else _coverable_grants(customer.pk, status, row, contact, performed_on)
+    charge = charge_posting(
+        row=row,
+        unit=tariff.unit_minutes,
+        minutes=minutes,
+        before_logged=before["logged"],
+        before_charged=before["charged"],
+        before_billable=before["billable"],
+        grants=grants,
+        half_fare=half_fare,
+        rate=rate,
     )
     return Plan(
         status=status,
         tariff=tariff,
-        logged=minutes,
-        charged=charged,
-        draws=taken,
-        billable=billable,
-        rate=rate,
-        half_fare=half_fare,
-        amount=amount_step(before["billable"], billable, rate),
+        logged=charge.logged,
+        charged=charge.charged,
+        draws=charge.draws,
+        billable=charge.billable,
+        free=charge.free,
+        rate=charge.rate,
+        half_fare=charge.half_fare,
+        amount=charge.amount,
     )
 
 

@@ -179,7 +179,7 @@ def _draft_for_customer(
         line.invoice = invoice
         line.position = position
         line.save()
-        line_usages += [InvoiceLineUsage(line=line, usage_id=uid) for uid in usage_ids]
+        line_usages += [InvoiceLineUsage(line=line, usage_id=u.pk) for u in usage_ids]
     InvoiceLineUsage.objects.bulk_create(line_usages)
     _refresh_totals(invoice)
     return invoice
@@ -206,19 +206,31 @@ def _work_lines(customer: Customer, period_start: date, period_end: date):
         .exclude(_claimed())
         .only("work_ref", "activity", "rate", "charged_minutes", "credit_minutes")
     )
+    contacts: dict[int, str] = dict(
+        Contact.objects.filter(pk__in={u.contact_id for u in billable if u.contact_id}).values_list(
+            "pk", "name"
+        )
+    )
+    return work_lines(sorted(billable, key=lambda u: (u.performed_on, u.pk)), info, contacts)
+
+
+def work_lines(
+    billable: list[Usage], info: Iterable[Usage], contacts: dict[int, str]
+) -> list[tuple[InvoiceLine, list[Usage]]]:
+    """Pure: the work lines of a draft (unsaved, without position) with the usages each
+    holds. ``billable`` are the customer's unbilled postings with billable minutes, in the
+    order they were posted (day, then id); ``info`` its other unclaimed postings of the
+    period without billable minutes (their credit is shown on the line of their case);
+    ``contacts`` the names of the contacts by id. The bulk demo seeding uses it too.
+    """
     groups: dict[tuple, list[Usage]] = {}
-    for usage in sorted(billable, key=lambda u: (u.performed_on, u.pk)):
+    for usage in billable:
         groups.setdefault((usage.work_ref, usage.activity, usage.rate), []).append(usage)
     extra: dict[tuple, list[Usage]] = {}
     for usage in info:
         key = (usage.work_ref, usage.activity, usage.rate)
         if key in groups:
             extra.setdefault(key, []).append(usage)
-    contacts: dict[int, str] = dict(
-        Contact.objects.filter(pk__in={u.contact_id for u in billable if u.contact_id}).values_list(
-            "pk", "name"
-        )
-    )
     lines = []
     for (work_ref, activity, rate), usages in groups.items():
         shown = usages + extra.get((work_ref, activity, rate), [])
@@ -245,26 +257,44 @@ def _work_lines(customer: Customer, period_start: date, period_end: date):
             half_fare=originals[0].half_fare,
             amount=amount,
         )
-        lines.append((line, [u.pk for u in usages]))
+        lines.append((line, usages))
     return lines
 
 
 def _fee_lines(customer: Customer, period_start: date, period_end: date):
+    support_plus, half_fare = _fees_due(period_start, period_end)
+    subscriptions = support_plus.filter(customer=customer).prefetch_related("registered")
+    return fee_lines(
+        language=customer.language,
+        support_plus=[(s, list(s.registered.all())) for s in subscriptions.order_by("start")],
+        half_fare=list(half_fare.filter(customer=customer).order_by("start")),
+        tariff_on=_tariff_or_none,
+    )
+
+
+def fee_lines(
+    *,
+    language: str,
+    support_plus: list[tuple[SupportPlusSubscription, list[Contact]]],
+    half_fare: list[HalfFareSubscription],
+    tariff_on: Callable[[date], Tariff | None],
+) -> list[tuple[InvoiceLine, list[Usage]]]:
+    """Pure: the fee lines (unsaved) of the subscriptions due, in the customer's
+    ``language``: each Support+ subscription (in order of start) with its registered
+    persons (R7 prices), then each half-fare subscription when the tariff prices it.
+    ``tariff_on(day)`` is the tariff in force on a day (None before the first one).
+    """
     # Each text is copied in the customer's (the invoice's) language and says what the fee
     # is for: which subscription, whose (the additional persons by name), which term.
     # (Imported here: only this function of the module writes texts in another language.)
     from django.utils import translation
     from django.utils.translation import ngettext
 
-    support_plus, half_fare = _fees_due(period_start, period_end)
-    lines: list[tuple[InvoiceLine, list[int]]] = []
-    for subscription in (
-        support_plus.filter(customer=customer).prefetch_related("registered").order_by("start")
-    ):
-        tariff = _tariff_or_none(subscription.start)
+    lines: list[tuple[InvoiceLine, list[Usage]]] = []
+    for subscription, registered in support_plus:
+        tariff = tariff_on(subscription.start)
         if tariff is None:
             continue
-        registered = list(subscription.registered.all())
         line = InvoiceLine(
             kind=InvoiceLineKind.SUPPORT_PLUS,
             contact_name=registered[0].name if registered else "",
@@ -275,7 +305,7 @@ def _fee_lines(customer: Customer, period_start: date, period_end: date):
             amount=tariff.support_plus_price,
             support_plus=subscription,
         )
-        with translation.override(customer.language):
+        with translation.override(language):
             line.text = (
                 _("Support+ subscription: %(name)s, %(days)s")
                 % {"name": line.contact_name, "days": line.days}
@@ -296,7 +326,7 @@ def _fee_lines(customer: Customer, period_start: date, period_end: date):
                 amount=price * len(extra),
                 support_plus=subscription,
             )
-            with translation.override(customer.language):
+            with translation.override(language):
                 line.text = (
                     ngettext(
                         "Support+ additional person: %(names)s, %(days)s",
@@ -306,20 +336,20 @@ def _fee_lines(customer: Customer, period_start: date, period_end: date):
                     % {"names": ", ".join(c.name for c in extra), "days": line.days}
                 )[:200]
             lines.append((line, []))
-    for subscription in half_fare.filter(customer=customer).order_by("start"):
-        tariff = _tariff_or_none(subscription.start)
+    for half_fare_subscription in half_fare:
+        tariff = tariff_on(half_fare_subscription.start)
         if tariff is None or tariff.half_fare_price is None:
             continue
         line = InvoiceLine(
             kind=InvoiceLineKind.HALF_FARE,
-            first_day=subscription.start,
-            last_day=subscription.end,
+            first_day=half_fare_subscription.start,
+            last_day=half_fare_subscription.end,
             quantity=1,
             rate=tariff.half_fare_price,
             amount=tariff.half_fare_price,
-            half_fare_subscription=subscription,
+            half_fare_subscription=half_fare_subscription,
         )
-        with translation.override(customer.language):
+        with translation.override(language):
             line.text = _("Half-fare subscription, %(days)s") % {"days": line.days}
         lines.append((line, []))
     return lines

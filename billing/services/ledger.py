@@ -20,6 +20,7 @@ from q3helpdesk.guards import service
 from ..models import Usage, UsageDraw
 from ..rules import allocate, amount_step, charged_minutes
 from ..selectors import plan_usage
+from .rollups import rollup_posting
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def record_usage(
     UsageDraw.objects.bulk_create(
         UsageDraw(usage=usage, grant=grant, minutes=taken) for grant, taken in plan.draws
     )
+    rollup_posting(usage, [(grant.pk, taken) for grant, taken in plan.draws])
     return usage
 
 
@@ -137,22 +139,108 @@ def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
     bucket = Usage.objects.filter(
         customer_id=usage.customer_id, work_ref=usage.work_ref, activity=usage.activity
     )
-    totals = bucket.aggregate(logged=Sum("logged_minutes"), charged=Sum("charged_minutes"))
-    unit = usage.tariff.unit_minutes
-    remaining = charged_minutes(totals["logged"] - usage.logged_minutes, unit)
-    need = max(totals["charged"] - remaining, 0)
+    plan = plan_reversal(
+        usage=usage,
+        own_draws=list(usage.draws.order_by("id").values_list("grant_id", "minutes")),
+        bucket=_case_bucket(bucket),
+        unit=usage.tariff.unit_minutes,
+    )
+    reversal = Usage.objects.create(
+        customer_id=usage.customer_id,
+        activity=usage.activity,
+        work_ref=usage.work_ref,
+        performed_on=usage.performed_on,
+        logged_minutes=-usage.logged_minutes,
+        charged_minutes=-plan.charged,
+        credit_minutes=-plan.credit,
+        billable_minutes=-plan.billable,
+        free_minutes=-plan.free,
+        rate=usage.rate,
+        amount=plan.amount,
+        half_fare=usage.half_fare,
+        tariff=usage.tariff,
+        contact_id=usage.contact_id,
+        label=usage.label,
+        reverses=usage,
+        reason=reason.strip(),
+    )
+    UsageDraw.objects.bulk_create(
+        UsageDraw(usage=reversal, grant_id=grant_id, minutes=-m) for grant_id, m in plan.draws
+    )
+    rollup_posting(reversal, [(grant_id, -m) for grant_id, m in plan.draws])
+    return reversal
 
-    sources = _withdrawal_sources(usage, bucket)
-    taken, rest = allocate(need, sources)
+
+@dataclass(frozen=True)
+class CaseBucket:
+    """What a case holds in one activity (all its postings so far), as a reversal reads it.
+
+    ``billable`` maps a rate to (net billable minutes, last posting), ``drawn`` a grant id to
+    (net minutes drawn, last posting); "last posting" orders them most recent first (the
+    database uses the usage ids; the bulk demo seeding its posting order).
+    """
+
+    logged: int
+    charged: int
+    billable: dict[Decimal, tuple[int, int]]
+    drawn: dict[int, tuple[int, int]]
+    free: int
+
+
+@dataclass(frozen=True)
+class ReversalPlan:
+    """The minutes a reversal withdraws (all positive here; the reversal negates them)."""
+
+    charged: int
+    billable: int
+    free: int
+    draws: list[tuple[int, int]]  # (grant id, minutes given back)
+    amount: Decimal  # the reversal's amount (negative or zero)
+
+    @property
+    def credit(self) -> int:
+        return sum(m for _, m in self.draws)
+
+
+def _case_bucket(bucket) -> CaseBucket:
+    totals = bucket.aggregate(
+        logged=Sum("logged_minutes"), charged=Sum("charged_minutes"), free=Sum("free_minutes")
+    )
+    billable = {
+        row["rate"]: (row["net"], row["last_id"])
+        for row in bucket.values("rate").annotate(net=Sum("billable_minutes"), last_id=Max("id"))
+    }
+    drawn = {
+        row["grant_id"]: (row["net"], row["last_id"])
+        for row in UsageDraw.objects.filter(usage__in=bucket)
+        .values("grant_id")
+        .annotate(net=Sum("minutes"), last_id=Max("usage_id"))
+    }
+    return CaseBucket(
+        logged=totals["logged"] or 0,
+        charged=totals["charged"] or 0,
+        billable=billable,
+        drawn=drawn,
+        free=totals["free"] or 0,
+    )
+
+
+def plan_reversal(
+    *, usage: Usage, own_draws: list[tuple[int, int]], bucket: CaseBucket, unit: int
+) -> ReversalPlan:
+    """Pure: what reversing ``usage`` withdraws from its case's ``bucket`` (which holds the
+    usage itself), per :func:`usage_reverse`; ``own_draws`` are the usage's draws in order.
+
+    The case's charged minutes are recomputed on its new total (R5); the minutes no longer
+    charged are withdrawn from the sources in the order of :func:`withdrawal_sources`.
+    """
+    remaining = charged_minutes(bucket.logged - usage.logged_minutes, unit)
+    need = max(bucket.charged - remaining, 0)
+    taken, rest = allocate(need, withdrawal_sources(usage, own_draws, bucket))
     if rest:  # cannot happen while the ledger is consistent; never post a wrong reversal
         raise ValidationError(
             _("The ledger of this case is inconsistent; contact an administrator.")
         )
-
-    net_billable = {
-        row["rate"]: row["net"]
-        for row in bucket.values("rate").annotate(net=Sum("billable_minutes"))
-    }
     by_key: dict[WithdrawalSource, int] = {}
     for key, minutes in taken:
         by_key[key] = by_key.get(key, 0) + minutes
@@ -165,55 +253,28 @@ def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
         elif key.kind == "grant":
             assert key.grant_id is not None  # a grant source names its grant
             draws.append((key.grant_id, m))
-    free = sum(m for key, m in by_key.items() if key.kind == "free")
-    reversal = Usage.objects.create(
-        customer_id=usage.customer_id,
-        activity=usage.activity,
-        work_ref=usage.work_ref,
-        performed_on=usage.performed_on,
-        logged_minutes=-usage.logged_minutes,
-        charged_minutes=-need,
-        credit_minutes=-sum(m for _, m in draws),
-        billable_minutes=-sum(billable.values()),
-        free_minutes=-free,
-        rate=usage.rate,
+    return ReversalPlan(
+        charged=need,
+        billable=sum(billable.values()),
+        free=sum(m for key, m in by_key.items() if key.kind == "free"),
+        draws=draws,
         amount=sum(
-            (amount_step(net_billable[rate], -m, rate) for rate, m in billable.items()),
+            (amount_step(bucket.billable[rate][0], -m, rate) for rate, m in billable.items()),
             Decimal("0.00"),
         ),
-        half_fare=usage.half_fare,
-        tariff=usage.tariff,
-        contact_id=usage.contact_id,
-        label=usage.label,
-        reverses=usage,
-        reason=reason.strip(),
     )
-    UsageDraw.objects.bulk_create(
-        UsageDraw(usage=reversal, grant_id=grant_id, minutes=-m) for grant_id, m in draws
-    )
-    return reversal
 
 
-def _withdrawal_sources(usage: Usage, bucket) -> list[tuple[WithdrawalSource, int]]:
+def withdrawal_sources(
+    usage: Usage, own_draws: list[tuple[int, int]], bucket: CaseBucket
+) -> list[tuple[WithdrawalSource, int]]:
     """What the case can give back, in the order :func:`usage_reverse` takes it.
 
     First what the usage itself brought (its billable minutes, its draws in the order it
     made them, its free minutes), then what else the case holds, most recent first. A key
     may appear twice (own part, then the rest); the caller adds the takings up per key.
     """
-    billable = {
-        row["rate"]: (row["net"], row["last_id"])
-        for row in bucket.values("rate").annotate(net=Sum("billable_minutes"), last_id=Max("id"))
-    }
-    drawn = {
-        row["grant_id"]: (row["net"], row["last_id"])
-        for row in UsageDraw.objects.filter(usage__in=bucket)
-        .values("grant_id")
-        .annotate(net=Sum("minutes"), last_id=Max("usage_id"))
-    }
-    own_draws = list(usage.draws.order_by("id").values_list("grant_id", "minutes"))
-    free = bucket.aggregate(net=Sum("free_minutes"))["net"] or 0
-
+    billable, drawn, free = bucket.billable, bucket.drawn, bucket.free
     own_billable = min(billable.get(usage.rate, (0, 0))[0], usage.billable_minutes)
     own_grant = {g: min(drawn[g][0], m) for g, m in own_draws}
     own_free = min(free, usage.free_minutes)

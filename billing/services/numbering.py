@@ -11,6 +11,11 @@ from q3helpdesk.guards import service
 from ..models import InvoiceNumberSequence
 
 
+def invoice_number(year: int, n: int) -> str:
+    """The ``n``-th invoice number of ``year``: ``2026-00017``."""
+    return f"{year}-{n:05d}"
+
+
 @service
 def invoice_number_next(*, year: int) -> str:
     """The next invoice number of ``year`` (``2026-00017``), gap-free and unique.
@@ -30,4 +35,4 @@ def invoice_number_next(*, year: int) -> str:
     sequence = InvoiceNumberSequence.objects.select_for_update().get(year=year)
     sequence.last += 1
     sequence.save(update_fields=["last"])
-    return f"{year}-{sequence.last:05d}"
+    return invoice_number(year, sequence.last)

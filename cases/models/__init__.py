@@ -10,6 +10,7 @@ One module per concept; import the models from here:
 - ``time_entries``: the minutes logged on a case
 - ``callbacks``: callbacks with their windows and attempts (R11)
 - ``emails``: support e-mails, incoming messages, attachments, canned replies (R15)
+- ``rollups``: cases opened and resolved per day, for the dashboard
 """
 
 from .callbacks import AttemptOutcome, Callback, CallbackAttempt, CallbackStatus, CallbackWindow
@@ -36,6 +37,7 @@ from .emails import (
     attachment_path,
     raw_message_path,
 )
+from .rollups import DailyCases
 from .time_entries import TimeEntry
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "CaseSearch",
     "CaseStatus",
     "Channel",
+    "DailyCases",
     "EmailAttachment",
     "EmailStatus",
     "HistoricalCase",

@@ -11,7 +11,9 @@ from .lists import (
     PossibleDuplicate,
     current_periods,
     customers_for_list,
+    half_fare_running,
     possible_duplicates,
+    support_plus_running,
 )
 from .lookup import (
     LOOKUP_MAX,
@@ -50,9 +52,11 @@ __all__ = [
     "customer_lookup",
     "customer_overview",
     "customers_for_list",
+    "half_fare_running",
     "normalise_phone",
     "one_edit_apart",
     "phone_part",
     "possible_duplicates",
+    "support_plus_running",
     "support_status",
 ]

@@ -22,22 +22,27 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from billing.models import CreditGrant, GrantSource, Invoice, InvoiceStatus, Usage, UsageDraw
+from billing.models import (
+    CreditGrant,
+    DailyCredit,
+    DailyUsage,
+    GrantSource,
+    Invoice,
+    InvoiceStatus,
+    Usage,
+)
 from billing.rules import round_money, summed_money
 from billing.selectors import LedgerMinutes, ledger_minutes_q, support_plus_capacity
-from cases.models import ACTIVE_STATUSES, Callback, Case, CaseKind
+from cases.models import ACTIVE_STATUSES, Callback, Case, CaseKind, DailyCases
 from cases.selectors import CallbackState, callback_state_q, callbacks_for, callbacks_open
 from customers.models import SupportPlusSubscription
 
@@ -82,43 +87,48 @@ def _pairs(row: dict, names) -> dict[str, Pair]:
 
 
 def case_figures(cur: Period, prev: Period) -> dict[str, Pair]:
-    """Cases opened, rental-switch leads recorded (by opening) and cases resolved: 2 queries."""
-    prev_from, _ = _instants(prev)
-    cur_from, cur_to = _instants(cur)
-    now_, before = Q(created_at__gte=cur_from), Q(created_at__lt=cur_from)
+    """Cases opened, rental-switch leads recorded (by opening) and cases resolved, from the
+    daily roll-up: 1 query."""
+    now_, before = Q(day__gte=cur.start), Q(day__lt=cur.start)
     is_case, is_lead = Q(kind=CaseKind.CASE), Q(kind=CaseKind.LEAD)
-    opened = Case.objects.filter(created_at__gte=prev_from, created_at__lt=cur_to).aggregate(
-        opened=Count("id", filter=is_case & now_),
-        opened_prev=Count("id", filter=is_case & before),
-        leads=Count("id", filter=is_lead & now_),
-        leads_prev=Count("id", filter=is_lead & before),
+    # (The sums are named apart from the roll-up's own fields "opened" and "resolved".)
+    row = DailyCases.objects.filter(day__gte=prev.start, day__lte=cur.end).aggregate(
+        cases=Coalesce(Sum("opened", filter=is_case & now_), 0),
+        cases_prev=Coalesce(Sum("opened", filter=is_case & before), 0),
+        leads=Coalesce(Sum("opened", filter=is_lead & now_), 0),
+        leads_prev=Coalesce(Sum("opened", filter=is_lead & before), 0),
+        done=Coalesce(Sum("resolved", filter=is_case & now_), 0),
+        done_prev=Coalesce(Sum("resolved", filter=is_case & before), 0),
     )
-    resolved = Case.objects.filter(
-        kind=CaseKind.CASE, resolved_at__gte=prev_from, resolved_at__lt=cur_to
-    ).aggregate(
-        resolved=Count("id", filter=Q(resolved_at__gte=cur_from)),
-        resolved_prev=Count("id", filter=Q(resolved_at__lt=cur_from)),
-    )
-    return _pairs(opened, ("opened", "leads")) | _pairs(resolved, ("resolved",))
+    return {
+        "opened": Pair(row["cases"], row["cases_prev"]),
+        "leads": Pair(row["leads"], row["leads_prev"]),
+        "resolved": Pair(row["done"], row["done_prev"]),
+    }
 
 
 def minute_figures(cur: Period, prev: Period) -> dict[str, Pair]:
-    """Minutes free / from credit / billable, and the billable amount not invoiced yet
-    (the ledger's amounts, net of reversals): 1 query."""
-    now_, before = Q(performed_on__gte=cur.start), Q(performed_on__lt=cur.start)
-    unbilled = ledger_minutes_q(LedgerMinutes.UNBILLED)
-    money: DecimalField = DecimalField(max_digits=14, decimal_places=2)
-    row = Usage.objects.filter(performed_on__gte=prev.start, performed_on__lte=cur.end).aggregate(
+    """Minutes free / from credit / billable (from the daily roll-up), and the billable
+    amount not invoiced yet (the ledger's amounts, net of reversals, over the few postings
+    not invoiced yet): 2 queries."""
+    now_, before = Q(day__gte=cur.start), Q(day__lt=cur.start)
+    row = DailyUsage.objects.filter(day__gte=prev.start, day__lte=cur.end).aggregate(
         free=Coalesce(Sum("free_minutes", filter=now_), 0),
         free_prev=Coalesce(Sum("free_minutes", filter=before), 0),
         credit=Coalesce(Sum("credit_minutes", filter=now_), 0),
         credit_prev=Coalesce(Sum("credit_minutes", filter=before), 0),
         billable=Coalesce(Sum("billable_minutes", filter=now_), 0),
         billable_prev=Coalesce(Sum("billable_minutes", filter=before), 0),
-        unbilled=Coalesce(Sum("amount", filter=now_ & unbilled), Value(0), output_field=money),
-        unbilled_prev=Coalesce(
-            Sum("amount", filter=before & unbilled), Value(0), output_field=money
-        ),
+    )
+    now_, before = Q(performed_on__gte=cur.start), Q(performed_on__lt=cur.start)
+    money: DecimalField = DecimalField(max_digits=14, decimal_places=2)
+    row |= (
+        Usage.objects.filter(ledger_minutes_q(LedgerMinutes.UNBILLED))
+        .filter(performed_on__gte=prev.start, performed_on__lte=cur.end)
+        .aggregate(
+            unbilled=Coalesce(Sum("amount", filter=now_), Value(0), output_field=money),
+            unbilled_prev=Coalesce(Sum("amount", filter=before), Value(0), output_field=money),
+        )
     )
     row["unbilled"] = summed_money(row["unbilled"])
     row["unbilled_prev"] = summed_money(row["unbilled_prev"])
@@ -144,15 +154,13 @@ def _credit_share(period: Period) -> tuple[int, int]:
     minutes drawn from them by work of the period; Support+ credit is not this question.
     """
     used_credit = (
-        UsageDraw.objects.filter(
-            grant__source=GrantSource.LICENCE,
-            usage__performed_on__gte=period.start,
-            usage__performed_on__lte=period.end,
+        DailyCredit.objects.filter(
+            source=GrantSource.LICENCE, day__gte=period.start, day__lte=period.end
         )
-        .values("grant__customer")
+        .values("customer")
         .annotate(drawn=Sum("minutes"))
         .filter(drawn__gt=0)
-        .values("grant__customer")
+        .values("customer")
     )
     row = CreditGrant.objects.filter(
         source=GrantSource.LICENCE,
@@ -285,13 +293,12 @@ def support_plus_capacity_on(day: date) -> int | None:
 
 
 def cases_per_day(period: Period) -> dict[str, dict[date, int]]:
-    """Support cases opened per day (in Zurich) and channel: 1 query."""
-    start, end = _instants(period)
+    """Support cases opened per day (in Zurich) and channel, from the roll-up: 1 query."""
     rows = (
-        Case.objects.filter(kind=CaseKind.CASE, created_at__gte=start, created_at__lt=end)
-        .annotate(day=TruncDate("created_at"))
+        DailyCases.objects.filter(kind=CaseKind.CASE, day__gte=period.start, day__lte=period.end)
         .values("day", "channel")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("opened"))
+        .filter(n__gt=0)
         .order_by()
     )
     result: dict[str, dict[date, int]] = defaultdict(dict)
@@ -305,36 +312,32 @@ def _week(day: date) -> date:
 
 
 def minutes_per_week(period: Period) -> dict[str, dict[date, int]]:
-    """Charged minutes per ISO week (its Monday) and activity, net of reversals: 1 query."""
+    """Charged minutes per ISO week (its Monday) and activity, net of reversals, from the
+    daily roll-up: 1 query."""
     rows = (
-        Usage.objects.filter(performed_on__gte=period.start, performed_on__lte=period.end)
-        .values("performed_on", "activity")
+        DailyUsage.objects.filter(day__gte=period.start, day__lte=period.end)
+        .values("day", "activity")
         .annotate(minutes=Sum("charged_minutes"))
         .order_by()
     )
     result: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        result[row["activity"]][_week(row["performed_on"])] += row["minutes"]
+        result[row["activity"]][_week(row["day"])] += row["minutes"]
     return result
 
 
 def credit_by_variant(period: Period) -> dict[str, int]:
-    """Credit minutes drawn in the period by licence variant; Support+ credit apart: 1 query."""
+    """Credit minutes drawn in the period by licence variant; Support+ credit apart, from
+    the daily roll-up: 1 query."""
     rows = (
-        UsageDraw.objects.filter(
-            usage__performed_on__gte=period.start, usage__performed_on__lte=period.end
-        )
-        .values("grant__source", "grant__rental_period__licence__variant")
+        DailyCredit.objects.filter(day__gte=period.start, day__lte=period.end)
+        .values("source", "variant")
         .annotate(minutes=Sum("minutes"))
         .order_by()
     )
     result: dict[str, int] = defaultdict(int)
     for row in rows:
-        key = (
-            "support_plus"
-            if row["grant__source"] == GrantSource.SUPPORT_PLUS
-            else row["grant__rental_period__licence__variant"]
-        )
+        key = "support_plus" if row["source"] == GrantSource.SUPPORT_PLUS else row["variant"]
         result[key] += row["minutes"]
     return result
 
@@ -376,9 +379,10 @@ def service_level_per_week(period: Period, now: datetime) -> list[WeekLevel]:
 
 
 def top_customers(period: Period, limit: int = TOP_CUSTOMERS) -> list[dict]:
-    """The customers with the most charged minutes in the period: 1 query."""
+    """The customers with the most charged minutes in the period, from the daily roll-up:
+    1 query."""
     return list(
-        Usage.objects.filter(performed_on__gte=period.start, performed_on__lte=period.end)
+        DailyUsage.objects.filter(day__gte=period.start, day__lte=period.end)
         .values("customer__number", "customer__name")
         .annotate(
             charged=Sum("charged_minutes"),
@@ -397,27 +401,19 @@ def customers_near_end_of_credit(today: date) -> QuerySet:
     """Customers who used 80 % or more of the credit valid today, the least left first.
 
     One row per customer (``number``, ``name``, ``phone``, ``granted``, ``used``,
-    ``remaining``, ``valid_to``), grouped over the grants valid today: the used minutes are
-    summed per grant in a correlated subquery (one index probe per current grant, not three
-    per customer).
+    ``remaining``, ``valid_to``), grouped over the grants valid today and their
+    ``used_minutes`` (kept by the ledger services), not over every draw of those grants.
     """
-    used = (
-        UsageDraw.objects.filter(grant=OuterRef("pk"))
-        .values("grant")
-        .annotate(s=Sum("minutes"))
-        .values("s")
-    )
     part, whole = NEAR_END_SHARE.as_integer_ratio()  # 4/5: compared in integers
     return (
         CreditGrant.objects.filter(valid_from__lte=today, valid_to__gte=today)
-        .annotate(drawn=Coalesce(Subquery(used, output_field=IntegerField()), 0))
         .values("customer_id")
         .annotate(
             number=F("customer__number"),
             name=F("customer__name"),
             phone=F("customer__phone"),
             granted=Sum("minutes"),
-            used=Sum("drawn"),
+            used=Sum("used_minutes"),
             valid_to=Max("valid_to"),
         )
         .annotate(remaining=F("granted") - F("used"))

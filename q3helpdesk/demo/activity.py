@@ -1,18 +1,19 @@
-"""A year of desk activity for the demo: cases, leads, time entries, callbacks and invoices.
+"""Years of desk activity for the demo: cases, leads, time entries, callbacks and invoices.
 
 For every demo (and, with ``--scale``, generated) customer that has no case yet, the last
-twelve months are played day by day: calls and e-mails become cases on the days the
-customer may get support (R1) and rental-switch leads on the other days; the time logged on
-a case goes to the ledger through :func:`billing.services.record_usage` (R1–R9: the
-5-minute unit per case and activity, credit drawn in date order, half-fare, amounts), in
-date order per customer; the phone cases that could not be put through get callbacks in
-the windows the customer gave (R11). The complete months, up to the month before last, are
-then invoiced through the billing services. The planning is in ``planning`` (no
-queries); cases, entries and callbacks are written here in bulk, so that ``seed_demo
---scale 10000`` takes minutes, not hours.
+twelve months (for generated customers ``--years`` times twelve) are played day by day:
+calls and e-mails become cases on the days the customer may get support (R1) and
+rental-switch leads on the other days; the phone cases that could not be put through get
+callbacks in the windows the customer gave (R11). The planning is in ``planning`` (no
+queries); the time logged on a case goes to the ledger planned in memory by ``ledger``
+through billing's own rule functions (R1–R9: the 5-minute unit per case and activity,
+credit drawn in date order, half-fare, amounts), per customer in date order; the complete
+months, up to the month before last, are invoiced as the billing services would
+(``invoicing``). Everything is written in bulk, so that ``seed_demo --scale 10000
+--years 3`` takes minutes, not hours; ``checks`` then verifies the ledger's invariants.
 
 Each customer draws from its own seeded random generator, so the same customer gets the
-same year on every run, and a customer with a case is left alone: running it again adds
+same years on every run, and a customer with a case is left alone: running it again adds
 nothing.
 """
 
@@ -20,18 +21,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from billing.models import Company, Invoice, InvoiceLine, InvoiceLineUsage, Usage, UsageDraw
-from billing.services import invoice_discard, invoice_drafts, invoice_issue, record_usage
-from cases.models import Callback, CallbackAttempt, CallbackWindow, Case, CaseKind, TimeEntry
-from cases.services import charged_as, time_entry_remove
+from billing.models import Company, CreditGrant, Invoice, Usage
+from billing.services.rollups import ledger_rollups_rebuild
+from cases.models import Case
+from cases.rollups import case_rollups_rebuild
 from customers.models import (
     Contact,
     Customer,
@@ -43,23 +43,14 @@ from customers.models import (
 )
 
 from . import data as demo_data
-from .planning import (
-    DEMO,
-    GENERATED,
-    Facts,
-    PlannedCase,
-    Planner,
-    Profile,
-    activity_start,
-    first_working_day,
-    local_instant,
-    month_start,
-    working_days,
-)
+from .days import activity_start, local_instant, month_start, working_days
+from .invoicing import CustomerBilling, Invoicing, invoice_months
+from .ledger import CustomerLedger, Tariffs
+from .planning import DEMO, GENERATED, Facts, Planner, Profile
 from .seeding import GENERATED_NUMBER_BASE
+from .writing import allocate_ids, analyze, phase, write_cases, write_ledger
 
-CUSTOMER_BATCH = 400  # customers planned, written and posted per transaction
-DUPLICATE_NOTE = "Saisie en double"
+CUSTOMER_BATCH = 1000  # customers planned and written at a time
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -108,10 +99,15 @@ def _load_facts(ids_profiles: dict[int, Profile]) -> list[Facts]:
     )
     for customer_id, start, end, contact_id in registrations:
         facts[customer_id].support_plus.setdefault((start, end), set()).add(contact_id)
+    half_fares = HalfFareSubscription.objects.filter(customer_id__in=ids).values_list(
+        "customer_id", "start", "end"
+    )
+    for customer_id, start, end in half_fares.order_by("start"):
+        facts[customer_id].half_fares.append((start, end))
     return list(facts.values())
 
 
-# --- writing ------------------------------------------------------------------------------
+# --- the batches ---------------------------------------------------------------------------
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -119,176 +115,130 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[offset : offset + size]
 
 
-def _write_batch(planned: list[PlannedCase], counts: Counter) -> None:
-    """Cases, then the ledger (one usage per entry, in date order per customer), then the
-    time entries and callbacks, all in bulk; the historic instants are set after the insert,
-    because ``bulk_create`` stamps ``auto_now``/``auto_now_add`` fields with the present."""
-    cases = Case.objects.bulk_create([p.case for p in planned], batch_size=500)
-    for p in planned:
-        p.case.created_at, p.case.updated_at = p.created_at, p.updated_at
-    Case.objects.bulk_update(cases, ["created_at", "updated_at"], batch_size=500)
-    counts["cases"] += sum(p.case.kind == CaseKind.CASE for p in planned)
-    counts["leads"] += sum(p.case.kind == CaseKind.LEAD for p in planned)
+def _billing(facts: list[Facts], ledgers: dict[int, CustomerLedger]) -> list[CustomerBilling]:
+    """What the invoices of these customers are made of (their ledgers are written)."""
+    ids = [f.customer.pk for f in facts]
+    support_plus: dict[int, list] = {}
+    subscriptions = SupportPlusSubscription.objects.filter(customer_id__in=ids)
+    for sub in subscriptions.prefetch_related("registered").order_by("start", "pk"):
+        support_plus.setdefault(sub.customer_id, []).append((sub, list(sub.registered.all())))
+    half_fare: dict[int, list] = {}
+    for hf in HalfFareSubscription.objects.filter(customer_id__in=ids).order_by("start", "pk"):
+        half_fare.setdefault(hf.customer_id, []).append(hf)
+    result = []
+    for fact in facts:
+        pk, ledger = fact.customer.pk, ledgers[fact.customer.pk]
+        result.append(
+            CustomerBilling(
+                customer=fact.customer,
+                usages=ledger.usages,
+                draws=[(g, m, usage.performed_on) for usage, g, m in ledger.draws],
+                grants=ledger.grants,
+                support_plus=support_plus.get(pk, []),
+                half_fare=half_fare.get(pk, []),
+                contacts={c.pk: c.name for c in fact.contacts},
+            )
+        )
+    return result
 
-    # The ledger: R5 and R8 need each customer's postings in the order the work was done.
+
+def _play_batch(
+    facts: list[Facts],
+    *,
+    days: dict[Profile, list[date]],
+    planner_args: dict,
+    tariffs: Tariffs,
+    invoicing: Invoicing | None,
+    counts: Counter,
+) -> None:
+    """Plan the customers' cases and write them, post their time, plan their invoices,
+    write the ledger (the usages an invoice holds are written invoiced)."""
+    planned = []
+    with phase("plan cases"):
+        for fact in facts:
+            planner = Planner(facts=fact, **planner_args)
+            planned += planner.plan(days[fact.profile])
+    with phase("write cases"):
+        write_cases(planned, counts)
+    grants: dict[int, list[CreditGrant]] = {f.customer.pk: [] for f in facts}
+    for grant in CreditGrant.objects.filter(customer_id__in=list(grants)).order_by("pk"):
+        grants[grant.customer_id].append(grant)
+    ledgers = {
+        f.customer.pk: CustomerLedger(
+            facts=f, grants=grants[f.customer.pk], tariffs=tariffs, counts=counts
+        )
+        for f in facts
+    }
+    # R5 and R8 need each customer's postings in the order the work was done.
     work = sorted(
         ((p, e) for p in planned for e in p.entries),
         key=lambda pe: (pe[0].case.customer_id, pe[1].day, pe[1].logged_at, pe[0].case.pk),
     )
-    entries, logged_at, removals = [], [], []
-    for p, e in work:
-        case = p.case
-        try:
-            usage = record_usage(
-                customer=case.customer,
-                activity=charged_as(case, e.activity, on=e.day),
-                minutes=e.minutes,
-                performed_on=e.day,
-                work_ref=case.reference,
-                contact=case.contact,
-                label=case.subject[:200],
-                performed_by=e.performed_by,
-            )
-        except ValidationError:
-            counts["entries_refused"] += 1  # e.g. a first installation out of the first period
-            continue
-        entry = TimeEntry(
-            case=case,
-            usage=usage,
-            activity=e.activity,
-            minutes=e.minutes,
-            performed_on=e.day,
-            created_by=e.performed_by,
-        )
-        entries.append(entry)
-        logged_at.append(e.logged_at)
-        if e.remove:
-            removals.append((entry, e.performed_by))
-    TimeEntry.objects.bulk_create(entries, batch_size=500)
-    for entry, at in zip(entries, logged_at, strict=True):
-        entry.created_at = at
-    TimeEntry.objects.bulk_update(entries, ["created_at"], batch_size=500)
-    counts["time_entries"] += len(entries)
-    for entry, user in removals:
-        time_entry_remove(entry=entry, removed_by=user, reason=DUPLICATE_NOTE)
-    counts["time_entries_removed"] += len(removals)
-
-    with_callback = [p.callback for p in planned if p.callback is not None]
-    callbacks = Callback.objects.bulk_create([c.callback for c in with_callback], batch_size=500)
-    for planned_callback in with_callback:
-        planned_callback.callback.created_at = planned_callback.requested_at
-    Callback.objects.bulk_update(callbacks, ["created_at"], batch_size=500)
-    CallbackWindow.objects.bulk_create(
-        [
-            CallbackWindow(callback=c.callback, starts_at=start, ends_at=end)
-            for c in with_callback
-            for start, end in c.windows
-        ],
-        batch_size=500,
-    )
-    attempts = [
-        CallbackAttempt(callback=c.callback, outcome=outcome, by=c.callback.claimed_by)
-        for c in with_callback
-        for _, outcome in c.attempts
-    ]
-    CallbackAttempt.objects.bulk_create(attempts, batch_size=500)
-    times = [at for c in with_callback for at, _ in c.attempts]
-    for attempt, at in zip(attempts, times, strict=True):
-        attempt.at = at
-    CallbackAttempt.objects.bulk_update(attempts, ["at"], batch_size=500)
-    counts["callbacks"] += len(callbacks)
-    counts["callback_attempts"] += len(attempts)
+    with phase("plan ledger"):
+        for p, entry in work:
+            ledgers[p.case.customer_id].post(p.case, entry)
+        usages = [u for ledger in ledgers.values() for u in ledger.usages]
+        allocate_ids(Usage, usages)  # in posting order, as the desk's postings get them
+        for ledger in ledgers.values():
+            for posted in ledger.posted:
+                if posted.reversal is not None:
+                    posted.reversal.reverses_id = posted.usage.pk  # now that it has its key
+    if invoicing is not None:
+        with phase("plan invoices"):
+            invoicing.plan(_billing(facts, ledgers), counts)
+    with phase("write ledger"):
+        write_ledger(list(ledgers.values()), planned, counts)
 
 
-def _customers_with_news(month: date, period_end: date) -> list[Customer]:
-    """Customers with unbilled billable work up to ``period_end``, or a subscription
-    starting in the month: the only ones a run after the previous month's can bill."""
-    ids = set(
-        Usage.objects.filter(performed_on__lte=period_end, invoiced_at__isnull=True)
-        .exclude(billable_minutes=0)
-        .values_list("customer_id", flat=True)
-    )
-    for model in (SupportPlusSubscription, HalfFareSubscription):
-        starting = model.objects.filter(start__gte=month, start__lte=period_end)
-        ids |= set(starting.values_list("customer_id", flat=True))
-    return list(Customer.objects.filter(pk__in=ids).order_by("pk"))
+@transaction.atomic
+def seed_activity(
+    *, today: date, scale: int = 0, seed: int = 2026, invoices: bool = True, years: int = 1
+) -> dict:
+    """A year of activity up to ``today`` for the demo customers without cases, and
+    ``years`` for the first ``scale`` generated customers; then the invoices of the
+    complete months (on a database without any invoice).
 
-
-def _analyze() -> None:
-    """Refresh PostgreSQL's statistics of the tables the seeding fills in bulk.
-
-    The invoice runs query them right after; with the statistics of (nearly) empty tables
-    the planner picks nested loops that take seconds per query. ANALYZE also counts the
-    rows of the running transaction. SQLite plans without such statistics.
-    """
-    if connection.vendor != "postgresql":
-        return
-    tables = (Case, TimeEntry, Usage, UsageDraw, Invoice, InvoiceLine, InvoiceLineUsage)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(m._meta.db_table for m in tables))
-
-
-def seed_invoices(*, today: date, start: date) -> Counter:
-    """Invoice every complete month from ``start`` to the month before last, in date order.
-
-    Only on a database without any invoice; last month and this month stay for the demo.
-    The PDFs are rendered on their first download, not queued by the thousand.
-    """
-    counts: Counter = Counter()
-    if Invoice.objects.exists() or not Company.objects.exists():
-        return counts
-    month, stop = start, month_start(today, -1)
-    while month < stop:
-        _analyze()  # the invoices of the month before are in the tables now
-        following = month_start(month, 1)
-        issued_on = first_working_day(following)
-        if issued_on > today:
-            break
-        period_end = following - timedelta(days=1)
-        # The first run takes everything; the next ones only the customers with something
-        # new (each run would otherwise rebuild, and drop, a draft for every customer with a
-        # subscription it never bills, e.g. half-fare while the tariff gives it no price).
-        customers = None if month == start else _customers_with_news(month, period_end)
-        try:
-            drafts = invoice_drafts(period_start=month, period_end=period_end, customers=customers)
-        except ValidationError:  # e.g. no tariff in force yet
-            drafts = []
-        with transaction.atomic():
-            for draft in drafts:
-                try:
-                    invoice_issue(invoice=draft, issued_on=issued_on, render_pdf=False)
-                except ValidationError:
-                    invoice_discard(invoice=draft)
-                    counts["drafts_discarded"] += 1
-                else:
-                    counts["invoices"] += 1
-        month = following
-    return counts
-
-
-def seed_activity(*, today: date, scale: int = 0, seed: int = 2026, invoices: bool = True) -> dict:
-    """A year of activity up to ``today`` for the demo customers without cases, and for the
-    first ``scale`` generated customers; then the invoices of the complete months.
-
-    Returns the counts of what was added.
+    One transaction: the usages are written invoiced before their invoices, which are
+    numbered once every customer is planned. Returns the counts of what was added.
     """
     now = min(timezone.now(), local_instant(today, 23 * 60 + 59))
-    start = activity_start(today)
-    days = working_days(start, today)
+    tariffs = Tariffs()
+    # Not before the first tariff: no work can be charged without one (record_usage).
+    first_tariff = min((t.valid_from for t in tariffs.by_start), default=today)
+    start = max(activity_start(today, years), first_tariff)
+    days = {
+        DEMO: working_days(max(activity_start(today), first_tariff), today),
+        GENERATED: working_days(start, today),
+    }
     users = {
         u.username: u for u in get_user_model().objects.filter(username__in=("support", "infoline"))
     }
+    planner_args = {"seed": seed, "today": today, "now": now, "users": users}
     chosen = _customers_without_cases(scale)
     counts: Counter = Counter(customers=len(chosen))
+    creditor = Company.objects.first()
+    invoicing = None
+    if invoices and creditor is not None and not Invoice.objects.exists():
+        months = list(invoice_months(start=month_start(start), today=today, tariffs=tariffs))
+        invoicing = Invoicing(months=months, tariffs=tariffs, creditor=creditor)
     for ids in _chunks(list(chosen), CUSTOMER_BATCH):
         facts = _load_facts({pk: chosen[pk] for pk in ids})
-        planned = []
-        for fact in facts:
-            planner = Planner(facts=fact, seed=seed, today=today, now=now, users=users)
-            planned += planner.plan(days)
-        if planned:
-            with transaction.atomic():
-                _write_batch(planned, counts)
-    if invoices:
-        counts.update(seed_invoices(today=today, start=start))
+        _play_batch(
+            facts,
+            days=days,
+            planner_args=planner_args,
+            tariffs=tariffs,
+            invoicing=invoicing,
+            counts=counts,
+        )
+    if invoicing is not None:
+        with phase("write invoices"):
+            counts["invoices"] = invoicing.write()
+    if counts["cases"] or counts["leads"]:
+        with phase("analyze"):
+            analyze()
+        # Written past the services: the dashboard's roll-ups are derived again.
+        with phase("roll-ups"):
+            ledger_rollups_rebuild()
+            case_rollups_rebuild()
     return dict(counts)

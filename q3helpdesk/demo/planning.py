@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -27,11 +27,11 @@ from cases.models import (
 from customers.models import Contact, Customer
 
 from .data import CALLBACK_PREFIX, INSTALL_SUBJECT, LEAD_SUBJECTS, REMOTE_SUBJECTS, SUBJECTS
+from .days import is_working_day, local_instant, next_working_day
+from .days import minute_of as _minute_of
 
 OPENS, CLOSES = 8 * 60, 17 * 60 + 30  # office hours, in minutes of the day
 LUNCH = (12 * 60, 13 * 60 + 15)
-# Public holidays observed all over Switzerland (or nearly): no calls on these days.
-HOLIDAYS = {(1, 1), (1, 2), (8, 1), (12, 25), (12, 26)}
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,33 @@ class Profile:
     case_rate: float  # chance of a new case on a working day when the customer is eligible
     lead_rate: float  # chance of a rental-switch lead on a working day when it is not
     callback_share: float  # share of the phone cases that get a callback
+    # How unevenly the cases spread over the customers: each customer's case rate is
+    # ``case_rate`` times a weight drawn from a gamma distribution of mean 1 and this shape
+    # (0: every customer alike). Real desks hear from many customers rarely and from a few
+    # often; the quiet ones keep part of their yearly credit (R3), which the demo must show.
+    spread: float = 0.0
 
 
 # The 14 hand-written customers: 20-30 cases a month in all, ~8 callbacks, a few leads,
-# so that the manager's dashboard looks alive. Generated customers: about two cases per
-# eligible customer and year (a third of them are not eligible: ~13k cases at 10000).
+# so that the manager's dashboard looks alive. Generated customers: about five cases per
+# eligible customer and year, two time entries per case (a fifth of the customers are not
+# eligible on a given day: ~33k cases and ~65k time entries a year at 10000).
 DEMO = Profile(case_rate=0.11, lead_rate=0.045, callback_share=0.5)
-GENERATED = Profile(case_rate=2.0 / 250, lead_rate=0.3 / 250, callback_share=0.2)
+# Among the hand-written customers some call rarely, so that their yearly credit is not
+# used up (the credit bar and statement must show remaining minutes), others all the more.
+DEMO_WEIGHTS = {
+    "10001": 1.6,
+    "10002": 1.7,
+    "10003": 0.01,
+    "10004": 1.7,
+    "10005": 1.5,
+    "10008": 1.5,
+    "10009": 1.7,
+    "10010": 0.1,
+    "10011": 0.05,
+    "10012": 0.01,
+}
+GENERATED = Profile(case_rate=5.0 / 250, lead_rate=0.3 / 250, callback_share=0.2, spread=0.45)
 
 # Further time entries of a case, after the first one (weights).
 LATER_ACTIVITIES = [
@@ -69,56 +89,6 @@ MINUTES = {
 }
 
 
-# --- calendar ---------------------------------------------------------------------------
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and (day.month, day.day) not in HOLIDAYS
-
-
-def next_working_day(day: date, steps: int = 1) -> date:
-    """``steps`` working days after ``day`` (0: ``day`` itself if it is one)."""
-    if steps == 0 and is_working_day(day):
-        return day
-    for _ in range(max(steps, 1)):
-        day += timedelta(days=1)
-        while not is_working_day(day):
-            day += timedelta(days=1)
-    return day
-
-
-def first_working_day(day: date) -> date:
-    return next_working_day(day, 0)
-
-
-def month_start(day: date, months: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def activity_start(today: date) -> date:
-    """The first day of the generated year: the 1st of the month eleven months back."""
-    return month_start(today, -11)
-
-
-def working_days(start: date, end: date) -> list[date]:
-    days, day = [], start
-    while day <= end:
-        if is_working_day(day):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
-
-
-def _minute_of(instant: datetime) -> int:
-    local = timezone.localtime(instant)
-    return local.hour * 60 + local.minute
-
-
-def local_instant(day: date, minute: int, second: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(minute // 60, minute % 60, second)))
-
-
 # --- what is known about a customer -------------------------------------------------------
 
 
@@ -131,6 +101,7 @@ class Facts:
     contacts: list[Contact] = field(default_factory=list)
     periods: list[tuple[date, date, bool]] = field(default_factory=list)  # (start, end, first)
     support_plus: dict[tuple[date, date], set[int]] = field(default_factory=dict)
+    half_fares: list[tuple[date, date]] = field(default_factory=list)
 
     @property
     def language(self) -> str:
@@ -143,6 +114,10 @@ class Facts:
     def first_period(self, day: date) -> bool:
         """The day falls into the first rental period of a licence (first installation)."""
         return any(first and start <= day <= end for start, end, first in self.periods)
+
+    def half_fare(self, day: date) -> bool:
+        """A half-fare subscription covers the day (R6)."""
+        return any(start <= day <= end for start, end in self.half_fares)
 
     def registered(self, day: date) -> set[int]:
         """The contacts registered for Support+ on ``day``."""
@@ -236,14 +211,19 @@ class Planner:
 
     def plan(self, working_days: list[date]) -> list[PlannedCase]:
         profile, rng = self.facts.profile, self.rng
-        top = max(profile.case_rate, profile.lead_rate)
+        if profile.spread:
+            weight = rng.gammavariate(profile.spread, 1 / profile.spread)
+        else:
+            weight = DEMO_WEIGHTS.get(self.facts.customer.number, 1.0) if profile is DEMO else 1.0
+        case_rate = profile.case_rate * weight
+        top = max(case_rate, profile.lead_rate)
         planned = []
         for day in working_days:
             roll = rng.random()
             if roll >= top:
                 continue
             if self.facts.eligible(day):
-                if roll < profile.case_rate:
+                if roll < case_rate:
                     planned.append(self.plan_case(day))
             elif roll < profile.lead_rate:
                 planned.append(self.plan_lead(day))
@@ -334,7 +314,7 @@ class Planner:
         if install:
             activities = ["first_install"]
         else:
-            count = rng.choices([1, 2, 3, 4], [60, 25, 10, 5])[0]
+            count = rng.choices([1, 2, 3, 4], [40, 30, 18, 12])[0]
             first = (
                 "training" if case.channel == Channel.REMOTE and rng.random() < 0.6 else "support"
             )

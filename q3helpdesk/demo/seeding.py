@@ -255,9 +255,12 @@ VARIANT_WEIGHTS = [
 BATCH = 2000
 
 
-def seed_scale(n: int, today: date, seed: int = 2024) -> int:
+def seed_scale(n: int, today: date, seed: int = 2024, years: int = 1) -> int:
     """Generate ``n`` customers (numbers from 100001) with contacts, licences, periods and
     subscriptions in bulk; customers already generated are kept. Returns how many were added.
+
+    The rental periods cover the last ``years`` years (renewed every year, some lapsed),
+    and a customer with half-fare or Support+ renews it with each of those periods.
     """
     rng = random.Random(seed)
     numbers = [str(GENERATED_NUMBER_BASE + i) for i in range(1, n + 1)]
@@ -265,12 +268,14 @@ def seed_scale(n: int, today: date, seed: int = 2024) -> int:
     main_codes = [c for c, m in modules.items() if m.is_main]
     other_codes = [c for c, m in modules.items() if not m.is_main]
     tariff = tariff_in_force(on=today)
-    # Every generated subscription runs on ``today``; count conservatively every existing
-    # one that could overlap it, so the tariff's capacity is never exceeded.
+    # A Support+ customer has one subscription at a time (one per rental period); count
+    # conservatively every existing one that could overlap the years, so the tariff's
+    # capacity is never exceeded on any day.
+    since = _plus_year(today, -years)
     support_plus_free = (
         tariff.support_plus_capacity
         - SupportPlusSubscription.objects.filter(
-            end__gte=_plus_year(today, -1), start__lte=_plus_year(today, 1)
+            end__gte=since, start__lte=_plus_year(today, 1)
         ).count()
     )
 
@@ -282,7 +287,9 @@ def seed_scale(n: int, today: date, seed: int = 2024) -> int:
                 Customer.objects.filter(number__in=batch).values_list("number", flat=True)
             )
             chunk = [num for num in batch if num not in existing]
-            plans = [_plan_customer(rng, num, main_codes, other_codes, today) for num in chunk]
+            plans = [
+                _plan_customer(rng, num, main_codes, other_codes, today, years) for num in chunk
+            ]
             customers = Customer.objects.bulk_create([p["customer"] for p in plans])
             contacts, licences = [], []
             for plan, customer in zip(plans, customers, strict=True):
@@ -306,22 +313,26 @@ def seed_scale(n: int, today: date, seed: int = 2024) -> int:
                     periods.append(
                         RentalPeriod(licence=licence, start=start, end=end, annual_rent=rent)
                     )
-                current = next((s for s, e, _ in plan["periods"] if s <= today <= e), None)
-                if current is None:
-                    continue
-                # Subscriptions run with the current rental period, so that the rules of the
-                # services (R7: profi/premium and half-fare on the start day) hold.
-                span = {"start": current, "end": _plus_year(current) - timedelta(days=1)}
+                # Subscriptions run with the rental periods of the years (each renewed with
+                # its period), so that the rules of the services hold (R7: profi/premium and
+                # half-fare for the whole term).
+                spans = [
+                    {"start": start, "end": end}
+                    for start, end, _ in plan["periods"]
+                    if end >= since and start <= today
+                ]
+                if not any(span["start"] <= today <= span["end"] for span in spans):
+                    continue  # a lapsed rental: no subscription
                 half_fare = rng.random() < 0.15
                 if half_fare:
-                    half_fares.append(HalfFareSubscription(customer=customer, **span))
+                    half_fares += [HalfFareSubscription(customer=customer, **s) for s in spans]
                 if (
                     licence.variant in (LicenceVariant.PROFI, LicenceVariant.PREMIUM)
                     and support_plus_free > 0
                     and rng.random() < 0.25
                 ):
                     persons = plan["contacts"][: 2 if half_fare else 1]
-                    plus_plans.append((customer, persons, span))
+                    plus_plans += [(customer, persons, span) for span in spans]
                     support_plus_free -= 1
             Link.objects.bulk_create(links)
             RentalPeriod.objects.bulk_create(periods)
@@ -351,7 +362,7 @@ def _mobile(rng: random.Random) -> str:
     return f"+417{rng.choice('6789')}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
 
 
-def _plan_customer(rng, number, main_codes, other_codes, today) -> dict:
+def _plan_customer(rng, number, main_codes, other_codes, today, years: int = 1) -> dict:
     place = rng.choice(demo_data.PLACES)
     fr = place.language == "fr"
     last = rng.choice(demo_data.LAST_NAMES_FR if fr else demo_data.LAST_NAMES_DE)
@@ -408,7 +419,7 @@ def _plan_customer(rng, number, main_codes, other_codes, today) -> dict:
         rng.choice(("60.00", "95.00", "100.00", "240.00", "480.00", "960.00", "1800.00"))
     )
     start = _year_start(today, rng.randint(1, 12))
-    history = rng.choice((1, 2, 2, 3))
+    history = rng.choice((1, 2, 2, 3)) + years - 1  # rental years so far, this one included
     periods = []
     for back in range(history, 0, -1):
         period_start = _plus_year(start, -(back - 1))

@@ -99,7 +99,9 @@ class BoundedPaginator(Paginator):
             number = 1
         start = (number - 1) * self.per_page
         rows = self._queryset
-        if not rows.query.distinct and not rows.query.combinator:
+        query = rows.query
+        plain = not (query.distinct or query.combinator or query.values_select or query.group_by)
+        if plain:
             # How many rows lie past the start does not depend on their order: only the
             # keys, no order, no joins for related rows, no sums the page shows.
             rows = rows.order_by().values("pk")

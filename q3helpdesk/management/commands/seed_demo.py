@@ -2,13 +2,16 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from billing.services import grants_sync_all
 from cases.search import case_search_rebuild
 from q3helpdesk.demo import seeding
 from q3helpdesk.demo.activity import seed_activity
+from q3helpdesk.demo.checks import ledger_problems
 from q3helpdesk.demo.mail import seed_mail
+from q3helpdesk.demo.writing import SECONDS, phase
 
 ACTIVITY_COUNTS = [
     ("cases", "cases"),
@@ -27,12 +30,19 @@ class Command(BaseCommand):
     help = (
         "Load demo data: Swiss customers covering every support rule and one demo user per "
         "role, with a year of cases, callbacks and invoices. Safe to run again. --scale N adds "
-        "N generated customers (and their year) for performance work."
+        "N generated customers (and --years Y years of their activity) for performance work."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--scale", type=int, default=0, metavar="N", help="also generate N customers in bulk"
+        )
+        parser.add_argument(
+            "--years",
+            type=int,
+            default=1,
+            metavar="Y",
+            help="years of activity for the generated customers (default 1)",
         )
         parser.add_argument(
             "--allow-without-debug",
@@ -45,7 +55,9 @@ class Command(BaseCommand):
             help="run although the database holds customers that are not demo data",
         )
 
-    def handle(self, *args, scale: int, allow_without_debug: bool, force: bool, **options):
+    def handle(
+        self, *args, scale: int, years: int, allow_without_debug: bool, force: bool, **options
+    ):
         if not settings.DEBUG and not allow_without_debug:
             raise CommandError(
                 "DEBUG is off: this looks like production. Demo users have the password "
@@ -53,6 +65,8 @@ class Command(BaseCommand):
             )
         if scale < 0:
             raise CommandError("--scale must be 0 or more.")
+        if not 1 <= years <= 10:
+            raise CommandError("--years must be between 1 and 10.")
         real = seeding.non_demo_customers()
         if not force and real.exists():
             raise CommandError(
@@ -66,21 +80,39 @@ class Command(BaseCommand):
         added = seeding.seed_customers(today)
         self.stdout.write(f"Demo customers added: {added} (existing ones kept).")
         if scale:
-            generated = seeding.seed_scale(scale, today)
+            with phase("generate customers"):
+                generated = seeding.seed_scale(scale, today, years=years)
             self.stdout.write(f"Generated customers added: {generated} (of {scale} requested).")
-        grants = grants_sync_all()
+        with phase("derive grants"):
+            grants = grants_sync_all()
         self.stdout.write(f"Credit grants derived: {grants}.")
         started = time.monotonic()
-        activity = seed_activity(today=today, scale=scale)
+        with phase("(activity in all, committed)"), transaction.atomic():
+            activity = seed_activity(today=today, scale=scale, years=years)
+            # Written in bulk: verify what the services would have guaranteed row by row,
+            # and write nothing rather than a demo whose figures do not add up.
+            with phase("check ledger"):
+                problems = ledger_problems()
+            if problems:
+                raise CommandError(
+                    "The seeded ledger breaks its invariants:\n  " + "\n  ".join(problems)
+                )
+        span = "A year" if years == 1 or not scale else f"{years} years"
         self.stdout.write(
-            f"A year of activity for {activity.get('customers', 0)} customers without cases"
-            f" ({time.monotonic() - started:.0f} s):"
+            f"{span} of activity for {activity.get('customers', 0)} customers without cases,"
+            f" ledger checked ({time.monotonic() - started:.0f} s):"
         )
         for name, label in ACTIVITY_COUNTS:
             self.stdout.write(f"  {label:<28} {activity.get(name, 0)}")
         self.stdout.write(f"Demo support e-mails filed: {seed_mail()}.")
         # The year of activity is written in bulk: index its cases for the text search.
-        self.stdout.write(f"Cases indexed for the text search: {case_search_rebuild()}.")
+        with phase("index for search"):
+            indexed = case_search_rebuild(chunk=5000)
+        self.stdout.write(f"Cases indexed for the text search: {indexed}.")
+        if options["verbosity"] >= 2:
+            self.stdout.write("Seconds per phase of the activity:")
+            for name, seconds in SECONDS.items():
+                self.stdout.write(f"  {name:<28} {seconds:.1f}")
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: demo):"))
         for username, role in users:
             self.stdout.write(f"  {username:<10} {role}")
