@@ -214,11 +214,15 @@ def _write_callbacks(planned: list[PlannedCase], counts: Counter) -> None:
 
 
 def analyze() -> None:
-    """Refresh PostgreSQL's statistics of the tables the seeding fills in bulk (the pages
-    and the checks query them right after; with the statistics of nearly empty tables the
-    planner picks nested loops that take seconds per query). SQLite has none to refresh."""
-    if connection.vendor != "postgresql":
-        return
+    """Refresh the statistics of the tables the seeding fills in bulk (the pages and the
+    checks query them right after). PostgreSQL's planner would otherwise pick nested loops
+    that take seconds per query on the statistics of nearly empty tables; SQLite's, without
+    any statistics (``sqlite_stat1``), takes the status index for the open cases and sorts
+    all of them instead of reading the case list's order index."""
     tables = (Case, TimeEntry, Usage, UsageDraw, Invoice, InvoiceLine, InvoiceLineUsage)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(m._meta.db_table for m in tables))
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(m._meta.db_table for m in tables))
+        elif connection.vendor == "sqlite":
+            for model in tables:
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
