@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Min
 
 from billing.models import CreditGrant, Invoice, InvoiceLine, Usage, UsageDraw
@@ -104,10 +104,15 @@ def test_a_wrong_case_amount_is_found(one_year):
 def test_invoice_totals_and_numbers_are_checked(one_year):
     line = _first(InvoiceLine.objects.filter(kind="work"))
     invoice = line.invoice
-    # Raw SQL, as a bug writing around the ORM's guards would (PostgreSQL's triggers
-    # refuse even that: there the frozen invoice cannot be broken at all).
+    # Raw SQL, as a bug writing around the ORM's guards would. PostgreSQL's triggers
+    # refuse even that: there the frozen invoice cannot be broken, and the check is clean.
     if connection.vendor == "postgresql":
-        pytest.skip("the triggers keep an issued invoice frozen")
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE billing_invoiceline SET amount = amount + 1 WHERE id = %s", [line.pk]
+            )
+        assert ledger_problems() == []
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE billing_invoiceline SET amount = amount + 1 WHERE id = %s", [line.pk]
