@@ -65,17 +65,31 @@ def callback_expired_q(now) -> Q:
     The days are read from the tariff in force inside the same query (a subquery), so no
     job marks anything and no page runs one query more for it.
     """
-    days = Subquery(
+    # The limit is worked out inside the subquery, which refers to no row of the outer
+    # query: the database computes it once, not once per callback (SQLite does the date
+    # arithmetic in Python functions, 16 ms per page on the navigation's count).
+    limits = (
         Tariff.objects.filter(valid_from__lte=timezone.localdate(now))
         .order_by("-valid_from")
-        .values("callback_expiry_days")[:1]
+        .annotate(
+            limit=ExpressionWrapper(
+                Value(now)
+                - ExpressionWrapper(
+                    # As an integer: SQLite multiplies only "IntegerField"s with a duration.
+                    ExpressionWrapper(F("callback_expiry_days"), output_field=IntegerField())
+                    * Value(timedelta(days=1)),
+                    output_field=DurationField(),
+                ),
+                output_field=DateTimeField(),
+            )
+        )
+        .values("limit")[:1]
     )
     default = Tariff._meta.get_field("callback_expiry_days").default
-    span = ExpressionWrapper(
-        Coalesce(days, default, output_field=IntegerField()) * Value(timedelta(days=1)),
-        output_field=DurationField(),
+    limit = Coalesce(
+        Subquery(limits, output_field=DateTimeField()),
+        Value(now - timedelta(days=default), output_field=DateTimeField()),
     )
-    limit = ExpressionWrapper(Value(now) - span, output_field=DateTimeField())
     return Q(status=CallbackStatus.OPEN, last_window_end__lt=limit)
 
 
