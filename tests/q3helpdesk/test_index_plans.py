@@ -271,10 +271,13 @@ LEDGER_PAGES = [
     page(LedgerView, {"minutes": "unbilled"}, "usage_unbilled_idx", "usage_day_activity_idx"),
     page(LedgerView, {"credit_from": "standard"}, "usage_day_activity_idx"),
     page(LedgerView, {"credit_from": "support_plus"}, "grant_source_idx"),
-    *sorted_both_ways(LedgerView, "performed_on", "usage_day_activity_idx"),
-    *sorted_both_ways(LedgerView, "customer", "customers_customer_number_key"),
-    *sorted_both_ways(LedgerView, "work_ref", "usage_work_ref_idx"),
-    *sorted_both_ways(LedgerView, "activity", "usage_activity_day_idx"),
+    # Sorting the whole ledger (the date emptied, as a user does to see everything); the
+    # default view is this month's, a few rows on the first days of a month, which the
+    # planner rightly sorts after reading them by date.
+    *sorted_both_ways(LedgerView, "performed_on", "usage_day_activity_idx", performed_from=""),
+    *sorted_both_ways(LedgerView, "customer", "customers_customer_number_key", performed_from=""),
+    *sorted_both_ways(LedgerView, "work_ref", "usage_work_ref_idx", performed_from=""),
+    *sorted_both_ways(LedgerView, "activity", "usage_activity_day_idx", performed_from=""),
 ]
 
 GRANT_PAGES = [
