@@ -7,10 +7,12 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import VERIFIED_ERROR, Tariff
+from billing.scope import customer_locked, posting_scope
 from billing.selectors import (
     free_on_verified_error,
     last_invoiced_day,
@@ -288,13 +290,16 @@ def _lock_case(case) -> Case:
     on a case read before another desk changed it."""
     if not isinstance(case, Case) or case.pk is None:
         raise ValidationError(_("Choose an existing case."))
-    customer_id = Case.objects.values_list("customer_id", flat=True).get(pk=case.pk)
-    Customer.objects.select_for_update().get(pk=customer_id)
-    return (
+    of_case = Case.objects.filter(pk=case.pk).order_by().values("customer_id")
+    if not Customer.objects.select_for_update().filter(pk=Subquery(of_case)).exists():
+        Case.objects.get(pk=case.pk)  # the case is gone: its DoesNotExist says so
+    case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("customer", "contact")
         .get(pk=case.pk)
     )
+    customer_locked(case.customer)  # record_usage in this posting scope need not lock again
+    return case
 
 
 def charged_as(case: Case, activity: str, *, on: date, tariff: Tariff | None = None) -> str:
@@ -417,23 +422,27 @@ def time_entry_add(
     The work is dated from the day the case was received to today (R13); on a verified
     software error support and data checks are free (R9).
     """
-    case = _lock_case(case)
-    if case.kind != CaseKind.CASE:
-        raise ValidationError(_("A rental-switch lead is never charged: no time can be logged."))
-    if case.status not in ACTIVE_STATUSES:
-        raise ValidationError(_("Reopen the case before logging more time."))
-    note = _text(note, _("The note"), 200)
-    usage = record_usage(
-        customer=case.customer,
-        activity=charged_as(case, activity, on=performed_on),
-        minutes=minutes,
-        performed_on=performed_on,
-        work_ref=case.reference,
-        contact=case.contact,
-        label=case.subject[:200],
-        performed_by=created_by,
-        not_before=first_work_day(case),
-    )
+    with posting_scope():  # today's tariff and the customer's lock read once
+        case = _lock_case(case)
+        if case.kind != CaseKind.CASE:
+            raise ValidationError(
+                _("A rental-switch lead is never charged: no time can be logged.")
+            )
+        if case.status not in ACTIVE_STATUSES:
+            raise ValidationError(_("Reopen the case before logging more time."))
+        note = _text(note, _("The note"), 200)
+        not_before = first_work_day(case)
+        usage = record_usage(
+            customer=case.customer,
+            activity=charged_as(case, activity, on=performed_on),
+            minutes=minutes,
+            performed_on=performed_on,
+            work_ref=case.reference,
+            contact=case.contact,
+            label=case.subject[:200],
+            performed_by=created_by,
+            not_before=not_before,
+        )
     entry = TimeEntry.objects.create(
         case=case,
         usage=usage,

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import translation
 
+from billing.selectors.tariffs import tariffs_changed
 from q3helpdesk.roles import Role
 from tests import factories
 from tests.support.imap import imap_server_reachable
@@ -43,6 +44,15 @@ def english_messages():
     """
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_tariff_rows():
+    """Each test starts without the rows a process keeps of used tariffs: a test's rolled
+    back tariff must not serve the next one (billing.selectors.tariffs)."""
+    tariffs_changed()
+    yield
+    tariffs_changed()
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, IntegerField, OuterRef, Q, Sum, Value
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Contact, Customer, LicenceKind, RentalPeriod
-from customers.selectors import SupportStatus, support_status
+from customers.selectors import ChargeFacts, charge_facts, support_status
 
 from ..models import ActivityRate, CreditGrant, Tariff, Usage
 from ..rules import allocate, amount_step, charged_minutes
@@ -44,7 +44,7 @@ _G = TypeVar("_G", bound=GrantLike)  # a CreditGrant (saved, or loaded for bulk 
 class Plan:
     """What posting ``logged`` minutes would do; shared by ``quote`` and ``record_usage``."""
 
-    status: SupportStatus
+    facts: ChargeFacts
     tariff: Tariff
     logged: int
     charged: int
@@ -142,11 +142,11 @@ def coverable_grants(grants: Iterable[_G], *, sources: Iterable[str], on: date) 
     )
 
 
-def _coverable_grants(
-    customer_id: int, status: SupportStatus, row: ActivityRate, contact, on: date
-):
-    """The grants that may pay for this work, in the order of R8, with what is left."""
-    sources = row.credit_sources(registered=status.is_registered(contact))
+def _coverable_grants(customer_id: int, registered: bool, row: ActivityRate, on: date):
+    """The grants that may pay for this work, in the order of R8, with what is left (their
+    ``used_minutes``, which every posting keeps equal to their draws in its transaction),
+    each with the licence it belongs to (the posting's roll-up counts credit by variant)."""
+    sources = row.credit_sources(registered=registered)
     if not sources:
         return []
     grants = (
@@ -156,11 +156,11 @@ def _coverable_grants(
             valid_from__lte=on,
             valid_to__gte=on,
         )
-        .annotate(used=Coalesce(Sum("draws__minutes"), Value(0), output_field=IntegerField()))
+        .select_related("rental_period__licence")
         .order_by("valid_to", "source", "id")
     )
     return [
-        (grant, grant.minutes - grant.used)
+        (grant, grant.minutes - grant.used_minutes)
         for grant in coverable_grants(grants, sources=sources, on=on)
     ]
 
@@ -245,18 +245,19 @@ def plan_usage(
     first posted and are not asked again.
     """
     _check_input(customer, activity, minutes, performed_on, contact, not_before)
-    status = support_status(customer=customer, on=performed_on)
-    if not status.eligible and not repost:
+    facts = charge_facts(customer=customer, on=performed_on, contact=contact)
+    if not facts.eligible and not repost:
+        reason = support_status(customer=customer, on=performed_on).reason
         raise ValidationError(
             _("No support can be charged for %(customer)s on %(day)s. %(reason)s")
-            % {"customer": customer.name, "day": _fmt(performed_on), "reason": status.reason}
+            % {"customer": customer.name, "day": _fmt(performed_on), "reason": reason}
         )
     tariff = tariff_in_force(on=performed_on)
     row = tariff.activity(activity)
     if row.first_rental_period_only and not repost:
         _check_first_rental_period(customer, performed_on, row)
 
-    half_fare, rate = posting_rate(row, half_fare_subscription=status.half_fare is not None)
+    half_fare, rate = posting_rate(row, half_fare_subscription=facts.half_fare)
     before = {"logged": 0, "charged": 0, "billable": 0}
     if work_ref:
         before = Usage.objects.filter(
@@ -266,7 +267,7 @@ def plan_usage(
             charged=Coalesce(Sum("charged_minutes"), 0),
             billable=Coalesce(Sum("billable_minutes", filter=Q(rate=rate)), 0),
         )
-    grants = [] if row.free else _coverable_grants(customer.pk, status, row, contact, performed_on)
+    grants = [] if row.free else _coverable_grants(customer.pk, facts.registered, row, performed_on)
     charge = charge_posting(
         row=row,
         unit=tariff.unit_minutes,
@@ -279,7 +280,7 @@ def plan_usage(
         rate=rate,
     )
     return Plan(
-        status=status,
+        facts=facts,
         tariff=tariff,
         logged=charge.logged,
         charged=charge.charged,

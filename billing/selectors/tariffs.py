@@ -3,27 +3,78 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from ..models import ActivityRate, Tariff, name_in_language
+from ..scope import known_tariff, remember_tariff
+
+# A tariff that has charged work never changes again: the admin refuses to change or
+# delete it and its rows (``billing.admin``), because past charges and grants were computed
+# from it. Once a posting with it has committed, this process keeps its credit allowances
+# and activities (by the tariff's values, which a change would not match), and
+# ``tariff_in_force`` reads only the tariff's own row: 1 query instead of 3. Saving a
+# tariff or one of its rows (the admin, a test's fixtures) empties it.
+ROWS = ("credit_allowances", "activities")
+_used_rows: dict[tuple, dict[str, list]] = {}
+
+
+def _values(tariff: Tariff) -> tuple:
+    return tuple(f.value_from_object(tariff) for f in Tariff._meta.concrete_fields)
+
+
+def tariff_used(tariff: Tariff) -> None:
+    """``tariff``, read with its rows by :func:`tariff_in_force`, has charged work (the
+    ledger calls this once its posting is committed): keep its rows."""
+    cache = getattr(tariff, "_prefetched_objects_cache", {})
+    if all(name in cache for name in ROWS):
+        _used_rows[_values(tariff)] = {name: list(cache[name]) for name in ROWS}
+
+
+def tariff_kept(tariff: Tariff) -> bool:
+    """Whether this process keeps ``tariff``'s rows already."""
+    return _values(tariff) in _used_rows
+
+
+def tariffs_changed(**_kwargs) -> None:
+    """A tariff or one of its rows was saved or deleted: forget the kept rows."""
+    _used_rows.clear()
+
+
+def _with_kept_rows(tariff: Tariff) -> bool:
+    rows = _used_rows.get(_values(tariff))
+    if rows is None:
+        return False
+    # What prefetch_related leaves on an instance: a queryset per relation, already read.
+    cache: dict[str, Any] = {}
+    for name in ROWS:
+        queryset = getattr(tariff, name).all()
+        queryset._result_cache = list(rows[name])
+        queryset._prefetch_done = True
+        cache[name] = queryset
+    vars(tariff)["_prefetched_objects_cache"] = cache
+    return True
 
 
 def tariff_in_force(*, on: date) -> Tariff:
-    """The tariff in force on ``on``: the latest one whose start is not after that day."""
-    tariff = (
-        Tariff.objects.filter(valid_from__lte=on)
-        .order_by("-valid_from")
-        .prefetch_related("credit_allowances", "activities")
-        .first()
-    )
+    """The tariff in force on ``on``: the latest one whose start is not after that day,
+    with its credit allowances and activities (read once per
+    :func:`billing.scope.posting_scope`)."""
+    tariff = known_tariff(on)
+    if tariff is not None:
+        return tariff
+    tariff = Tariff.objects.filter(valid_from__lte=on).order_by("-valid_from").first()
+    if tariff is not None and not _with_kept_rows(tariff):
+        prefetch_related_objects([tariff], *ROWS)
     if tariff is None:
         raise ValidationError(
             _("No tariff is in force on %(day)s; an administrator must enter one.")
             % {"day": f"{on:%d.%m.%Y}"}
         )
+    remember_tariff(on, tariff)
     return tariff
 
 

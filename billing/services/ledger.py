@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,8 +20,10 @@ from q3helpdesk.guards import service
 
 from ..models import Usage, UsageDraw
 from ..rules import allocate, amount_step, charged_minutes
+from ..scope import locked_customer
 from ..selectors import plan_usage
-from .rollups import rollup_posting
+from ..selectors.tariffs import tariff_kept, tariff_used
+from .rollups import credit_kind, rollup_posting
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,9 @@ def record_usage(
     ):
         raise ValidationError(_("The work must be recorded for a user of the desk."))
     if isinstance(customer, Customer) and customer.pk is not None:
-        locked = Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        locked = locked_customer(customer.pk)  # by the caller, in its posting scope
+        if locked is None:
+            locked = Customer.objects.select_for_update().filter(pk=customer.pk).first()
         if locked is None:  # deleted meanwhile: what plan_usage() says of no customer
             raise ValidationError(_("Choose an existing customer."))
         customer = locked
@@ -107,7 +112,13 @@ def record_usage(
     UsageDraw.objects.bulk_create(
         UsageDraw(usage=usage, grant=grant, minutes=taken) for grant, taken in plan.draws
     )
-    rollup_posting(usage, [(grant.pk, taken) for grant, taken in plan.draws])
+    rollup_posting(
+        usage,
+        [(grant.pk, taken) for grant, taken in plan.draws],
+        kinds={grant.pk: credit_kind(grant) for grant, _taken in plan.draws},
+    )
+    if not tariff_kept(plan.tariff):
+        transaction.on_commit(functools.partial(tariff_used, plan.tariff))
     return usage
 
 
@@ -146,23 +157,7 @@ def usage_reverse(*, usage: Usage, reason: str = "") -> Usage:
         unit=usage.tariff.unit_minutes,
     )
     reversal = Usage.objects.create(
-        customer_id=usage.customer_id,
-        activity=usage.activity,
-        work_ref=usage.work_ref,
-        performed_on=usage.performed_on,
-        logged_minutes=-usage.logged_minutes,
-        charged_minutes=-plan.charged,
-        credit_minutes=-plan.credit,
-        billable_minutes=-plan.billable,
-        free_minutes=-plan.free,
-        rate=usage.rate,
-        amount=plan.amount,
-        half_fare=usage.half_fare,
-        tariff=usage.tariff,
-        contact_id=usage.contact_id,
-        label=usage.label,
-        reverses=usage,
-        reason=reason.strip(),
+        **plan.reversal_fields(usage, reason=reason.strip()), reverses=usage
     )
     UsageDraw.objects.bulk_create(
         UsageDraw(usage=reversal, grant_id=grant_id, minutes=-m) for grant_id, m in plan.draws
@@ -200,6 +195,28 @@ class ReversalPlan:
     @property
     def credit(self) -> int:
         return sum(m for _, m in self.draws)
+
+    def reversal_fields(self, usage: Usage, *, reason: str) -> dict:
+        """The fields of the reversal of ``usage`` this plan posts (all but ``reverses``):
+        ``usage_reverse`` and the bulk demo seeding build it from here."""
+        return {
+            "customer_id": usage.customer_id,
+            "activity": usage.activity,
+            "work_ref": usage.work_ref,
+            "performed_on": usage.performed_on,
+            "logged_minutes": -usage.logged_minutes,
+            "charged_minutes": -self.charged,
+            "credit_minutes": -self.credit,
+            "billable_minutes": -self.billable,
+            "free_minutes": -self.free,
+            "rate": usage.rate,
+            "amount": self.amount,
+            "half_fare": usage.half_fare,
+            "tariff_id": usage.tariff_id,
+            "contact_id": usage.contact_id,
+            "label": usage.label,
+            "reason": reason,
+        }
 
 
 def _case_bucket(bucket) -> CaseBucket:

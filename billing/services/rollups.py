@@ -10,7 +10,7 @@ the same row at once (``rollup_add`` copes if they did).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
@@ -24,9 +24,23 @@ from ..rules import summed_money
 BATCH = 2000
 
 
-def rollup_posting(usage: Usage, draws: Iterable[tuple[int, int]]) -> None:
+def credit_kind(grant: CreditGrant) -> tuple[str, str]:
+    """The row of ``DailyCredit`` a draw on ``grant`` counts in: its source and its
+    licence's variant ("" for Support+). Reads the grant's licence unless it was loaded
+    with ``select_related("rental_period__licence")``."""
+    period = grant.rental_period
+    return grant.source, (period.licence.variant if period is not None else "")
+
+
+def rollup_posting(
+    usage: Usage,
+    draws: Iterable[tuple[int, int]],
+    *,
+    kinds: Mapping[int, tuple[str, str]] | None = None,
+) -> None:
     """Add a posting (or a reversal, with its negative figures) and its draws (grant id,
-    minutes) to the rows of its day: 1 or 2 queries, and 1 per kind of grant drawn."""
+    minutes) to the rows of its day: 1 query, and 2 per grant drawn (its use, its kind's
+    row); ``kinds`` (grant id → :func:`credit_kind`) saves reading the grants' kinds."""
     rollup_add(
         DailyUsage,
         {"day": usage.performed_on, "customer_id": usage.customer_id, "activity": usage.activity},
@@ -44,12 +58,17 @@ def rollup_posting(usage: Usage, draws: Iterable[tuple[int, int]]) -> None:
         return
     for pk, drawn_minutes in sorted(minutes.items()):
         CreditGrant.objects.filter(pk=pk).update(used_minutes=F("used_minutes") + drawn_minutes)
-    kinds = CreditGrant.objects.filter(pk__in=minutes).values_list(
-        "pk", "source", "rental_period__licence__variant"
-    )
+    if kinds is None or not set(minutes) <= set(kinds):
+        kinds = {
+            pk: (source, variant or "")
+            for pk, source, variant in CreditGrant.objects.filter(pk__in=minutes).values_list(
+                "pk", "source", "rental_period__licence__variant"
+            )
+        }
     drawn: Counter = Counter()
-    for pk, source, variant in kinds:
-        drawn[(source, variant or "")] += minutes[pk]
+    for pk, kind in kinds.items():
+        if pk in minutes:
+            drawn[kind] += minutes[pk]
     for (source, variant), total in sorted(drawn.items()):
         rollup_add(
             DailyCredit,

@@ -2,7 +2,8 @@
 
 One module per concept; import the selectors from here:
 
-- ``support``: ``support_status`` on a day, the home page's head counts
+- ``support``: ``support_status`` on a day (``charge_facts``: what a posting reads of it),
+  the home page's head counts
 - ``lookup``: the caller lookup (``customer_lookup``) and phone numbers
 - ``lists``: the customer list and possible duplicates of a new customer
 """
@@ -30,8 +31,10 @@ from .lookup import (
 )
 from .support import (
     VARIANT_RANK,
+    ChargeFacts,
     StatusCode,
     SupportStatus,
+    charge_facts,
     customer_overview,
     support_status,
 )
@@ -43,11 +46,13 @@ __all__ = [
     "TYPO_MIN_LENGTH",
     "TYPO_SIMILARITY",
     "VARIANT_RANK",
+    "ChargeFacts",
     "LookupHit",
     "LookupResult",
     "PossibleDuplicate",
     "StatusCode",
     "SupportStatus",
+    "charge_facts",
     "current_periods",
     "customer_lookup",
     "customer_overview",

@@ -3,11 +3,13 @@ page's head counts."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import TypedDict
+from typing import Any, TypedDict
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -137,6 +139,71 @@ def support_status(*, customer: Customer, on: date) -> SupportStatus:
         )
     code, reason = _why_not_eligible(customer, on)
     return SupportStatus(on=on, eligible=False, code=code, reason=reason, **extras)
+
+
+@dataclass(frozen=True)
+class ChargeFacts:
+    """What charging work on a day reads of the customer's status: whether support may be
+    given (R1), whether the half-fare subscription runs (R4), and whether the caller is a
+    registered person of the Support+ subscription running then (R8). The same answers as
+    :func:`support_status`, in one query, for the posting's hot path."""
+
+    eligible: bool
+    half_fare: bool
+    registered: bool
+
+
+@functools.cache
+def _charge_facts_sql() -> str:
+    """The query of :func:`charge_facts`: tables and columns from the models, values as
+    parameters."""
+    q = connection.ops.quote_name
+    P, L, H, S, R = (
+        RentalPeriod,
+        Licence,
+        HalfFareSubscription,
+        SupportPlusSubscription,
+        SupportPlusRegistration,
+    )
+
+    def t(model) -> str:
+        return q(model._meta.db_table)
+
+    def c(model, name: str) -> str:
+        return q(model._meta.get_field(name).column)
+
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {t(P)} p JOIN {t(L)} l"  # noqa: S608 - see above
+        f" ON p.{c(P, 'licence')} = l.{c(L, 'id')}"
+        f" WHERE l.{c(L, 'customer')} = %s AND l.{c(L, 'kind')} = %s"
+        f" AND p.{c(P, 'start')} <= %s AND p.{c(P, 'end')} >= %s),"
+        f" EXISTS (SELECT 1 FROM {t(H)} h WHERE h.{c(H, 'customer')} = %s"
+        f" AND h.{c(H, 'start')} <= %s AND h.{c(H, 'end')} >= %s),"
+        f" EXISTS (SELECT 1 FROM {t(R)} r JOIN {t(S)} s"
+        f" ON r.{c(R, 'subscription')} = s.{c(S, 'id')}"
+        f" WHERE s.{c(S, 'customer')} = %s AND s.{c(S, 'start')} <= %s"
+        f" AND s.{c(S, 'end')} >= %s AND r.{c(R, 'contact')} = %s)"
+    )
+
+
+def charge_facts(*, customer: Customer, on: date, contact=None) -> ChargeFacts:
+    """The :class:`ChargeFacts` of ``customer`` on ``on`` for a call from ``contact``
+    (None: nobody registered), in one query.
+
+    Written in SQL: it runs on every posting, and the ORM spent 1.5 ms of CPU building it
+    against 0.2 ms here. A customer's Support+ subscriptions never overlap
+    (``customers.services``), so the one running on the day is the only one with a
+    registration current then."""
+    day = connection.ops.adapt_datefield_value(on)
+    contact_id = contact.pk if contact is not None else None
+    params: list[Any] = [customer.pk, LicenceKind.RENTAL.value, day, day]
+    params += [customer.pk, day, day, customer.pk, day, day, contact_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_charge_facts_sql(), params)
+        eligible, half_fare, registered = cursor.fetchone()
+    return ChargeFacts(
+        eligible=bool(eligible), half_fare=bool(half_fare), registered=bool(registered)
+    )
 
 
 def _why_not_eligible(customer: Customer, on: date) -> tuple[StatusCode, str]:

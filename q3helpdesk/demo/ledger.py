@@ -196,25 +196,7 @@ class CustomerLedger:
             ),
             unit=tariff.unit_minutes,
         )
-        reversal = build(
-            Usage,
-            customer_id=usage.customer_id,
-            activity=usage.activity,
-            work_ref=usage.work_ref,
-            performed_on=usage.performed_on,
-            logged_minutes=-usage.logged_minutes,
-            charged_minutes=-plan.charged,
-            credit_minutes=-plan.credit,
-            billable_minutes=-plan.billable,
-            free_minutes=-plan.free,
-            rate=usage.rate,
-            amount=plan.amount,
-            half_fare=usage.half_fare,
-            tariff_id=usage.tariff_id,
-            contact_id=usage.contact_id,
-            label=usage.label,
-            reason=DUPLICATE_NOTE,
-        )
+        reversal = build(Usage, **plan.reversal_fields(usage, reason=DUPLICATE_NOTE))
         self._book(reversal, bucket, [(g, -m) for g, m in plan.draws])
         posted.reversal = reversal
         posted.entry._state.fields_cache["reversal"] = reversal

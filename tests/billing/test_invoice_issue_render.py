@@ -25,8 +25,9 @@ def draft() -> Invoice:
 def test_issuing_queues_the_pdf_rendering_after_the_commit(
     creditor, django_capture_on_commit_callbacks
 ):
+    invoice = draft()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        invoice_issue(invoice=draft(), issued_on=date(2026, 4, 1))
+        invoice_issue(invoice=invoice, issued_on=date(2026, 4, 1))
     assert len(callbacks) == 1
     assert DBTaskResult.objects.count() == 1
 
@@ -34,8 +35,9 @@ def test_issuing_queues_the_pdf_rendering_after_the_commit(
 def test_issuing_without_rendering_queues_nothing_but_issues_the_same(
     creditor, django_capture_on_commit_callbacks
 ):
+    invoice = draft()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        invoice = invoice_issue(invoice=draft(), issued_on=date(2026, 4, 1), render_pdf=False)
+        invoice = invoice_issue(invoice=invoice, issued_on=date(2026, 4, 1), render_pdf=False)
     assert callbacks == []
     assert not DBTaskResult.objects.exists()
     assert (invoice.status, invoice.number, invoice.total) == (

@@ -49,6 +49,11 @@ ALLOWED_RECEIVERS = {
         "Django's login signal, not a model signal: it stamps the session's last activity"
         " for the idle timeout; no business data is written."
     ),
+    ("billing/apps.py", "post_save.connect"): (
+        "Empties the process's copy of used tariffs' rows (billing.selectors.tariffs) when a"
+        " tariff or one of its rows is saved; a cache, no business data is written."
+    ),
+    ("billing/apps.py", "post_delete.connect"): ("The same for a deleted tariff or row."),
 }
 
 RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}

@@ -31,6 +31,7 @@ from cases.services import (
     time_entry_remove,
 )
 from customers.services import half_fare_subscribe
+from q3helpdesk.rollups import rollup_add
 from tests.factories import ContactFactory, CustomerFactory, make_company, rental_customer
 from tests.factories import support_plus as subscribe_support_plus
 
@@ -166,3 +167,35 @@ def test_a_row_written_past_the_services_is_counted_after_a_rebuild():
     assert rows()["usage"] == set()
     call_command("rollups_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert rows() == before
+
+
+# --- the shared upsert --------------------------------------------------------------------
+
+
+def test_rollup_add_creates_the_row_then_adds_to_it_in_one_query(django_assert_num_queries):
+    customer = CustomerFactory()
+    key = {"day": FIRST_DAY, "customer_id": customer.pk, "activity": "support"}
+    with django_assert_num_queries(1):
+        rollup_add(
+            DailyUsage, key, {"postings": 1, "charged_minutes": 15, "amount": Decimal("43.75")}
+        )
+    with django_assert_num_queries(1):
+        rollup_add(
+            DailyUsage, key, {"postings": 1, "charged_minutes": 5, "amount": Decimal("14.60")}
+        )
+    with django_assert_num_queries(0):  # nothing to add
+        rollup_add(DailyUsage, key, {"postings": 0, "amount": Decimal("0.00")})
+    row = DailyUsage.objects.get(**key)
+    assert (row.postings, row.charged_minutes, row.free_minutes, row.amount) == (
+        2,
+        20,
+        0,
+        Decimal("58.35"),
+    )
+    rollup_add(DailyUsage, {**key, "activity": "training"}, {"postings": 1})
+    assert DailyUsage.objects.filter(customer=customer).count() == 2
+
+
+def test_rollup_add_needs_the_fields_of_a_unique_constraint():
+    with pytest.raises(ValueError, match="no unique constraint"):
+        rollup_add(DailyUsage, {"day": FIRST_DAY, "activity": "support"}, {"postings": 1})
