@@ -12,6 +12,13 @@ texts (five small reads and an upsert), called once at each place a text is writ
 a case opened, a note, a time entry, an e-mail written or filed. Rebuilding rather than
 appending means no drift: any refresh puts the row right again, and
 :func:`case_search_rebuild` (migration, ``manage.py case_search_rebuild``) does it for all.
+One write is frequent enough to be appended instead: a time entry's note, the newest of
+the texts a rebuild puts last in ``notes`` (:func:`case_search_time_note_added`, one
+UPDATE that stores exactly what a rebuild would).
+
+The row also copies what the search's order needs of the case (``urgent``, ``created_at``),
+so the matches are sorted and cut to a page without their cases: a status change calls
+:func:`case_search_order_refresh`, and every refresh copies them again.
 
 PostgreSQL reads the texts in the customer's language (``q3_french``, ``q3_german``,
 ``q3_english``: the built-in configurations with ``unaccent`` before the stemmer, see
@@ -23,13 +30,17 @@ from __future__ import annotations
 
 import operator
 import re
+from datetime import datetime
 from functools import reduce
 from typing import TypedDict
 
 from django.apps import apps as django_apps
 from django.contrib.postgres.search import SearchVector
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import connection, models, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Left
+
+from .models import ACTIVE_STATUSES
 
 # The customer's language → the PostgreSQL text search configuration of its case.
 CONFIGS = {"fr": "q3_french", "de": "q3_german", "en": "q3_english"}
@@ -43,12 +54,21 @@ WEIGHTS = (("subject", "A"), ("description", "B"), ("notes", "C"), ("emails", "D
 QUOTED_LINE = re.compile(r"^[ \t]*>.*(?:\n|$)", re.MULTILINE)
 
 
-def search_vector():
-    """The weighted document of a ``CaseSearch`` row, from its own columns."""
+def search_vector(**columns):
+    """The weighted document of a ``CaseSearch`` row, from its own columns (or from the
+    expressions given for some of them: the new value of a column in an UPDATE)."""
     return reduce(
         operator.add,
-        (SearchVector(column, config=F("config"), weight=w) for column, w in WEIGHTS),
+        (
+            SearchVector(columns.get(column, column), config=F("config"), weight=w)
+            for column, w in WEIGHTS
+        ),
     )
+
+
+def is_urgent(*, support_plus: bool, status: str) -> bool:
+    """``URGENT`` (``cases.models``) of one case, as the search row copies it."""
+    return bool(support_plus) and status in ACTIVE_STATUSES
 
 
 def _clean(text: str | None) -> str:
@@ -61,13 +81,15 @@ def _join(parts: list[str]) -> str:
 
 
 class _Texts(TypedDict):
-    """The texts of one case, gathered for its ``CaseSearch`` row."""
+    """The texts of one case, gathered for its ``CaseSearch`` row, and its order."""
 
     config: str
     subject: str
     description: str
     notes: list[str]
     emails: list[str]
+    urgent: bool
+    created_at: datetime
 
 
 def _documents(apps, case_ids, *, lock: bool) -> list:
@@ -83,9 +105,19 @@ def _documents(apps, case_ids, *, lock: bool) -> list:
             "description": _clean(description),
             "notes": [],
             "emails": [],
+            "urgent": is_urgent(support_plus=support_plus, status=status),
+            "created_at": created_at,
         }
-        for pk, subject, description, language in cases.values_list(
-            "pk", "subject", "description", "customer__language"
+        for pk, subject, description, language, support_plus, status, created_at in (
+            cases.values_list(
+                "pk",
+                "subject",
+                "description",
+                "customer__language",
+                "support_plus",
+                "status",
+                "created_at",
+            )
         )
     }
     notes = model("cases", "CaseNote").objects.filter(case_id__in=docs).order_by("created_at")
@@ -106,13 +138,29 @@ def _documents(apps, case_ids, *, lock: bool) -> list:
     ):
         docs[case_id]["emails"] += [_clean(subject), _clean(body)]
     row = model("cases", "CaseSearch")
+    fields = _fields(row)
     return [
         row(
             case_id=pk,
-            **{**doc, "notes": _join(doc["notes"]), "emails": _join(doc["emails"])},
+            **{
+                name: value
+                for name, value in {
+                    **doc,
+                    "notes": _join(doc["notes"]),
+                    "emails": _join(doc["emails"]),
+                }.items()
+                if name in fields
+            },
         )
         for pk, doc in docs.items()
     ]
+
+
+def _fields(row) -> list[str]:
+    """The columns a refresh writes: those of ``row``, the model of the migration that
+    runs it (migration 0008 indexes with the model it created, before the order's copy)."""
+    names = {field.name for field in row._meta.concrete_fields}
+    return [name for name in _Texts.__annotations__ if name in names]
 
 
 def _store(apps, case_ids, *, lock: bool) -> None:
@@ -124,7 +172,7 @@ def _store(apps, case_ids, *, lock: bool) -> None:
         rows,
         update_conflicts=True,
         unique_fields=["case"],
-        update_fields=["config", "subject", "description", "notes", "emails"],
+        update_fields=_fields(row),
     )
     if connection.vendor == "postgresql":
         row.objects.filter(case_id__in=[r.case_id for r in rows]).update(vector=search_vector())
@@ -138,6 +186,45 @@ def case_search_refresh(*, case) -> None:
     """
     with transaction.atomic(savepoint=False):
         _store(django_apps, [case.pk], lock=True)
+
+
+def case_search_time_note_added(*, case_id: int, text: str) -> None:
+    """Add the note of a time entry just posted on the case to its search row: one UPDATE.
+
+    Stores exactly what :func:`case_search_refresh` would: a rebuild puts the time-entry
+    notes last in ``notes``, oldest first, so the newest one goes at the end (cut to the
+    column's length as a rebuild cuts it); PostgreSQL's document is computed again in the
+    same statement. Call it with the case's row locked, as ``time_entry_add`` does, so
+    that a refresh of the case (an e-mail filed meanwhile) reads the entry or waits for it.
+    Not for an internal note: a rebuild puts those before the time-entry notes.
+    """
+    text = _clean(text)
+    if not text:
+        return
+    row = django_apps.get_model("cases", "CaseSearch")
+    notes = Left(
+        models.Case(
+            models.When(notes="", then=Value(text)),
+            default=Concat(F("notes"), Value("\n\n"), Value(text)),
+            output_field=models.TextField(),
+        ),
+        COLUMN_LIMIT,
+    )
+    columns = {"notes": notes}
+    if connection.vendor == "postgresql":
+        columns["vector"] = search_vector(notes=notes)
+    if not row.objects.filter(case_id=case_id).update(**columns):
+        # No row yet (a case written in bulk and never indexed): build it whole.
+        with transaction.atomic(savepoint=False):
+            _store(django_apps, [case_id], lock=True)
+
+
+def case_search_order_refresh(*, case) -> None:
+    """Copy the case's ``URGENT`` to its search row: call it where the status changes (or
+    Support+ does), with the case as it was saved. One UPDATE."""
+    row = django_apps.get_model("cases", "CaseSearch")
+    urgent = is_urgent(support_plus=case.support_plus, status=case.status)
+    row.objects.filter(case_id=case.pk).update(urgent=urgent)
 
 
 def case_search_rebuild(*, apps=django_apps, chunk: int = 1000) -> int:

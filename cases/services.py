@@ -37,7 +37,7 @@ from .models import (
     TimeEntry,
 )
 from .rollups import rollup_case_opened, rollup_case_resolution
-from .search import case_search_refresh
+from .search import case_search_order_refresh, case_search_refresh, case_search_time_note_added
 
 # Which status may follow which (a closed case stays closed; a resolved one may reopen).
 TRANSITIONS = {
@@ -194,6 +194,7 @@ def _move(case: Case, status: str, by: User | None = None) -> None:
     if status == CaseStatus.CLOSED:
         case.closed_at = now
     case.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    case_search_order_refresh(case=case)  # the search sorts on its copy of the urgency
     rollup_case_resolution(case, resolved_before)
     if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):  # nobody calls back a done case
         reason = _("case resolved") if status == CaseStatus.RESOLVED else _("case closed")
@@ -452,8 +453,7 @@ def time_entry_add(
         note=note,
         created_by=created_by,
     )
-    if note:
-        case_search_refresh(case=case)
+    case_search_time_note_added(case_id=case.pk, text=note)  # nothing for no note
     return entry
 
 

@@ -13,9 +13,9 @@ from tests.support.imap import imap_server_reachable
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that need real row locks run where there are some: on PostgreSQL; browser tests
-    run where Chromium is installed (CI installs it); IMAP tests where the test IMAP server
-    answers.
+    """Tests that need real row locks run where there are some: on PostgreSQL (and tests of
+    SQLite's own planner only on SQLite); browser tests run where Chromium is installed (CI
+    installs it); IMAP tests where the test IMAP server answers.
 
     Elsewhere they are deselected (not skipped) and the summary says how many.
     """
@@ -26,7 +26,9 @@ def pytest_collection_modifyitems(config, items):
     has_imap = wants_imap and imap_server_reachable()
     keep, drop = [], []
     for item in items:
-        wrong_db = item.get_closest_marker("postgresql") and not on_postgresql
+        wrong_db = (item.get_closest_marker("postgresql") and not on_postgresql) or (
+            item.get_closest_marker("sqlite") and on_postgresql
+        )
         no_browser = item.get_closest_marker("browser") and not has_chromium
         no_imap = item.get_closest_marker("imap") and not has_imap
         (drop if wrong_db or no_browser or no_imap else keep).append(item)

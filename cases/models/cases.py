@@ -194,6 +194,12 @@ class CaseSearch(models.Model):
     Written by ``cases.search.case_search_refresh`` wherever a case's texts are written;
     the search reads one GIN-indexed row per case instead of five tables. ``vector`` is
     PostgreSQL's weighted document in the customer's language (null on SQLite).
+
+    ``urgent`` and ``created_at`` copy what the search's order needs of the case (best
+    match, then ``URGENT``, then newest), so the matches are sorted and cut to a page
+    before they are joined to their cases; ``cases.search.case_search_order_refresh``
+    keeps ``urgent`` in step when the status changes (``created_at`` never changes). A row
+    written in SQL without them (test data) has no date and comes after the others.
     """
 
     case = models.OneToOneField(
@@ -205,6 +211,8 @@ class CaseSearch(models.Model):
     notes = models.TextField(blank=True)  # internal notes and time-entry notes
     emails = models.TextField(blank=True)  # subjects and texts, incoming and outgoing
     vector = SearchVectorField(null=True)
+    urgent = models.BooleanField(default=False, db_default=False)  # the case's URGENT
+    created_at = models.DateTimeField(null=True)  # the case's
 
     class Meta:
         indexes = [GinIndex(fields=["vector"], name="casesearch_vector_idx")]

@@ -23,8 +23,10 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -44,7 +46,7 @@ from billing.rules import round_money, summed_money
 from billing.selectors import LedgerMinutes, ledger_minutes_q, support_plus_capacity
 from cases.models import ACTIVE_STATUSES, Callback, Case, CaseKind, DailyCases
 from cases.selectors import CallbackState, callback_state_q, callbacks_for, callbacks_open
-from customers.models import SupportPlusSubscription
+from customers.models import Customer, SupportPlusSubscription
 
 from .periods import Period, weeks
 
@@ -378,19 +380,36 @@ def service_level_per_week(period: Period, now: datetime) -> list[WeekLevel]:
     ]
 
 
+class _CustomerField(Subquery):
+    """A field of the row's customer, read after grouping by ``customer_id`` alone.
+
+    Grouping by the customer's number and name instead joins every row to its customer
+    before summing (a year of roll-up rows: 64 000 rows through the join). The field
+    depends on the grouped ``customer_id`` only, so it adds nothing to the GROUP BY,
+    whichever ``annotate`` it comes in."""
+
+    def __init__(self, name: str) -> None:
+        customer = Customer.objects.filter(pk=OuterRef("customer_id")).order_by()
+        super().__init__(customer.values(name))
+
+    def get_group_by_cols(self) -> list:
+        return []
+
+
 def top_customers(period: Period, limit: int = TOP_CUSTOMERS) -> list[dict]:
-    """The customers with the most charged minutes in the period, from the daily roll-up:
-    1 query."""
+    """The customers with the most charged minutes in the period (``number``, ``name``,
+    ``charged``, ``credit``, ``billable``), from the daily roll-up: 1 query."""
     return list(
         DailyUsage.objects.filter(day__gte=period.start, day__lte=period.end)
-        .values("customer__number", "customer__name")
+        .values("customer_id")
         .annotate(
             charged=Sum("charged_minutes"),
             credit=Sum("credit_minutes"),
             billable=Sum("billable_minutes"),
         )
         .filter(charged__gt=0)
-        .order_by("-charged", "customer__number")[:limit]
+        .annotate(number=_CustomerField("number"), name=_CustomerField("name"))
+        .order_by("-charged", "number")[:limit]
     )
 
 
@@ -408,15 +427,13 @@ def customers_near_end_of_credit(today: date) -> QuerySet:
     return (
         CreditGrant.objects.filter(valid_from__lte=today, valid_to__gte=today)
         .values("customer_id")
+        .annotate(granted=Sum("minutes"), used=Sum("used_minutes"), valid_to=Max("valid_to"))
         .annotate(
-            number=F("customer__number"),
-            name=F("customer__name"),
-            phone=F("customer__phone"),
-            granted=Sum("minutes"),
-            used=Sum("used_minutes"),
-            valid_to=Max("valid_to"),
+            number=_CustomerField("number"),
+            name=_CustomerField("name"),
+            phone=_CustomerField("phone"),
+            remaining=F("granted") - F("used"),
         )
-        .annotate(remaining=F("granted") - F("used"))
         .alias(used_scaled=F("used") * whole)
         .filter(granted__gt=0, used_scaled__gte=F("granted") * part)
         .order_by("remaining", "number")

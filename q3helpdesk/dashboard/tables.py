@@ -13,10 +13,9 @@ DASHBOARD_PER_PAGE = 10
 class TopCustomerTable(BaseTable):
     number = tables.Column(
         verbose_name=_("Customer number"),
-        accessor="customer__number",
-        linkify=("customer_detail", {"number": tables.A("customer__number")}),
+        linkify=("customer_detail", {"number": tables.A("number")}),
     )
-    name = tables.Column(verbose_name=_("Customer"), accessor="customer__name")
+    name = tables.Column(verbose_name=_("Customer"))
     charged = tables.Column(verbose_name=_("Charged minutes"), attrs={"td": {"class": "text-end"}})
     credit = tables.Column(verbose_name=_("From credit"), attrs={"td": {"class": "text-end"}})
     billable = tables.Column(verbose_name=_("Billable"), attrs={"td": {"class": "text-end"}})

@@ -11,7 +11,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import pytest
+import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.emails import email_send
@@ -194,6 +196,76 @@ def test_search_query_budget(desk, customer, django_assert_max_num_queries, rows
     assert len(response.context["table"].page.object_list) == rows
     with django_assert_max_num_queries(10):
         assert len(found(desk, "Kontenplan")) == rows
+
+
+# --- the order of the matches, from the search rows -----------------------------------------
+
+
+@pytest.fixture
+def anna(customer):
+    """The customer's contact, registered for Support+: her cases are urgent while active."""
+    anna = customer.contacts.get()
+    subscribe_support_plus(customer, [anna])
+    return anna
+
+
+def test_matches_best_first_then_urgent_then_newest(desk, customer, anna):
+    """Equal matches (the word once in the description) as the list: the Support+ case
+    still open or waiting first, then the newest; a case closed is no longer urgent."""
+    older = make_case(customer, subject="Anfrage", description="Lohnlauf")
+    urgent = make_case(customer, contact=anna, subject="Anruf", description="Lohnlauf")
+    newer = make_case(customer, subject="Frage", description="Lohnlauf")
+    vip_closed = make_case(customer, contact=anna, subject="Rückruf", description="Lohnlauf")
+    case_set_status(case=vip_closed, status=CaseStatus.CLOSED)
+    newest = make_case(customer, subject="Noch", description="Lohnlauf")
+    in_subject = make_case(customer, subject="Lohnlauf bricht ab")  # the best match, yet older
+    make_case(customer, subject="Anderes")
+    make_case(customer, contact=anna, subject="Anderes dringend")
+
+    assert found(desk, "Lohnlauf") == [in_subject, urgent, newest, vip_closed, newer, older]
+    case_set_status(case=urgent, status=CaseStatus.WAITING)  # still urgent
+    assert found(desk, "Lohnlauf") == [in_subject, urgent, newest, vip_closed, newer, older]
+    case_set_status(case=urgent, status=CaseStatus.RESOLVED)  # done: by its date
+    assert found(desk, "Lohnlauf") == [in_subject, newest, vip_closed, newer, urgent, older]
+    case_set_status(case=urgent, status=CaseStatus.OPEN)  # reopened: urgent again
+    assert found(desk, "Lohnlauf") == [in_subject, urgent, newest, vip_closed, newer, older]
+    # The other filters narrow the same order.
+    assert found(desk, "Lohnlauf", status="active") == [in_subject, urgent, newest, newer, older]
+
+
+def test_the_pages_of_a_search_neither_share_nor_skip_a_case(desk, customer):
+    """Cases opened at the same instant match equally: the last opened first, and each on
+    one page only (a page is chosen among the matches before it is read)."""
+    with time_machine.travel(timezone.now(), tick=False):
+        same = [make_case(customer, subject=f"Lohnlauf {n}") for n in range(5)]
+    later = make_case(customer, subject="Lohnlauf später")
+    pages = [found(desk, "Lohnlauf", per_page=2, page=n) for n in (1, 2, 3)]
+    assert [case for page in pages for case in page] == [later, *reversed(same)]
+    assert [len(page) for page in pages] == [2, 2, 2]
+
+
+@pytest.mark.sqlite
+def test_sqlite_reads_the_search_rows_before_the_cases(desk, customer):
+    """With statistics (``seed_demo`` analyzes), SQLite would read every case and look up
+    its search row; told that a word is rare, it reads the search rows and looks up the
+    matches' cases by their key, in the count and in the page's choice alike."""
+    for n in range(30):
+        make_case(customer, subject=f"Lohnlauf {n}" if n % 3 else f"Anderes {n}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as queries:
+        assert len(found(desk, "Lohnlauf")) == 20
+    searches = [q["sql"] for q in queries.captured_queries if "cases_casesearch" in q["sql"]]
+    assert len(searches) == 2  # the count and the page
+    for sql in searches:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            scans = [row[3] for row in cursor.fetchall() if row[3].startswith("SCAN")]
+        case_scans = [s for s in scans if "INDEX cases_case_" in s or s.split()[1] in CASE_NAMES]
+        assert scans and not case_scans, scans
+
+
+CASE_NAMES = {"cases_case", "U0"}  # the table, and its alias in the page's subquery
 
 
 # --- the working view ---------------------------------------------------------------------

@@ -288,10 +288,46 @@ def test_charts_per_day_week_variant_service_level_and_top(desk, now):
     assert levels[week] == (3, 3, 1, Decimal("33.3"))
     assert levels[date(2026, 11, 16)] == (1, 1, 0, Decimal("0.0"))
     assert levels[date(2026, 11, 23)] == (0, 0, 0, None)
-    assert [(r["customer__number"], r["charged"]) for r in selectors.top_customers(NOVEMBER)] == [
+    assert [(r["number"], r["charged"]) for r in selectors.top_customers(NOVEMBER)] == [
         ("20002", 35),
         ("20001", 5),
         ("20003", 5),
+    ]
+
+
+def test_top_customers_tied_in_minutes_come_by_customer_number(desk, now):
+    """A customer created last but with the lowest number comes first among equals."""
+    z = rental_customer(number="19999", name="Z Menuiserie")
+    _log(_case(z, date(2026, 11, 16), 9), date(2026, 11, 16), 4)  # 5 charged
+    rows = selectors.top_customers(NOVEMBER)
+    assert [(r["number"], r["name"], r["charged"]) for r in rows] == [
+        ("20002", "B Garage", 35),
+        ("19999", "Z Menuiserie", 5),
+        ("20001", "A Fiduciaire", 5),
+        ("20003", "C Atelier", 5),
+    ]
+    assert [r["number"] for r in selectors.top_customers(NOVEMBER, limit=2)] == ["20002", "19999"]
+
+
+def test_customer_lists_sum_per_customer_before_reading_names(desk, now):
+    """Top customers and credit near its end group by the customer's id alone and read
+    number, name and phone afterwards: grouping by them joined every roll-up row of the
+    period to its customer first (the slowest query of the year view)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        top = selectors.top_customers(NOVEMBER)
+        near = list(selectors.customers_near_end_of_credit(NOW.date()))
+    for query in captured:
+        sql = query["sql"]
+        assert " JOIN " not in sql, sql
+        group_by = sql[sql.index("GROUP BY") + len("GROUP BY") : sql.index("HAVING")]
+        assert "," not in group_by and "number" not in group_by, sql
+    assert (top[0]["number"], top[0]["name"]) == ("20002", "B Garage")
+    assert [(c["number"], c["name"], c["phone"]) for c in near] == [
+        (desk["a"].number, desk["a"].name, desk["a"].phone),
+        (desk["b"].number, desk["b"].name, desk["b"].phone),
     ]
 
 
@@ -384,6 +420,42 @@ def test_each_bar_of_the_credit_chart_opens_its_postings(desk, now, manager):
     for value, link in zip(credit["datasets"][0]["data"], credit["links"][0], strict=True):
         assert manager.get(link).context["totals"]["credit"] == value, link
     assert credit["datasets"][0]["data"] == [0, 0, 25, 0, 0]  # B, profi
+
+
+def test_every_bar_of_the_charts_links_to_its_list(desk, now, manager):
+    """The charts' links (built once per series) are those of ``link`` for each bar, and
+    the bar of a day opens that day's cases."""
+    from billing.selectors import activity_names
+    from cases.models import Channel
+    from q3helpdesk.dashboard import tiles
+    from q3helpdesk.dashboard.periods import days, weeks
+
+    period = Period(date(2026, 10, 29), date(2026, 11, 10))  # a week cut at both ends
+    charts = tiles.charts(period, now=NOW, top=[])
+    assert charts["cases"]["links"] == [
+        [
+            tiles.link("case_list", kind="case", channel=value, created_from=d, created_to=d)
+            for d in days(period)
+        ]
+        for value, _label in Channel.choices
+    ]
+    spans = [(max(w, period.start), min(w + timedelta(days=6), period.end)) for w in weeks(period)]
+    assert spans[0] == (date(2026, 10, 29), date(2026, 11, 1))
+    assert spans[-1] == (date(2026, 11, 9), date(2026, 11, 10))
+    assert charts["minutes"]["links"] == [
+        [
+            tiles.link("billing:ledger", activity=value, performed_from=a, performed_to=b)
+            for a, b in spans
+        ]
+        for value in activity_names()
+    ]
+    assert charts["service"]["links"] == [
+        [tiles.link("callback_list", due_from=a, due_to=b) for a, b in spans]
+    ]
+    phone = [value for value, _label in Channel.choices].index("phone")
+    nov4 = days(period).index(date(2026, 11, 4))
+    assert charts["cases"]["datasets"][phone]["data"][nov4] == 1
+    assert manager.get(charts["cases"]["links"][phone][nov4]).context["table"].paginator.count == 1
 
 
 def test_the_unbilled_ledger_filter_leaves_invoiced_work_out(desk, now):

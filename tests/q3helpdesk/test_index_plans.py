@@ -31,6 +31,8 @@ from cases.views.callbacks import CallbackListView
 from cases.views.cases import CaseListView
 from customers.selectors import customer_lookup
 from customers.views import CustomerListView
+from q3helpdesk.dashboard.periods import Period
+from q3helpdesk.dashboard.selectors import revenue_figures
 from q3helpdesk.roles import Role
 from tests.factories import UserFactory
 from tests.support import big_desk
@@ -367,6 +369,38 @@ def test_the_case_list_does_not_offer_the_sort_no_index_serves():
     assert all(table.columns[name].orderable for name in CaseTable.Meta.orderable_fields)
 
 
+# --- the text search: a page chosen on the search rows ------------------------------------
+
+
+def _relations(plan: dict) -> set[str]:
+    return {n["Relation Name"] for n in _nodes(plan) if "Relation Name" in n}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"q": "paiement"}, {"q": "Zahlungsdatei"}, {"q": "paiement", "status": "closed"}],
+    ids=["frequent word", "rare word", "frequent word, closed cases"],
+)
+def test_the_text_search_chooses_its_page_before_it_reads_the_cases(desk, params):
+    """A frequent word matches thousands of cases: the page's fifty are chosen among the
+    matches (sorted on the search rows, each joined to its case only for the list's
+    filters), and only they are joined to their customers and contacts. The statement the
+    page runs (``PageFirst``), not the queryset's one-statement form, is explained."""
+    rows = page_query(CaseListView, params, desk["admin"])
+    with CaptureQueriesContext(connection) as queries:
+        assert len(list(rows)) > 0
+    (sql,) = [q["sql"] for q in queries.captured_queries if "cases_casesearch" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0][0]["Plan"]
+    assert "casesearch_vector_idx" in indexes_read(plan), show(plan)
+    if params["q"] == "Zahlungsdatei":  # an eighth of the cases may be read whole, not 160
+        assert not seq_scans(plan), show(plan)
+    (limit,) = [n for n in _nodes(plan) if n["Node Type"] == "Limit"]  # the page's ids
+    assert _relations(limit) == {"cases_casesearch", "cases_case"}, show(plan)
+    assert {"customers_customer", "customers_contact"} <= _relations(plan), show(plan)
+
+
 # --- the callback queue and the caller lookup ----------------------------------------------
 
 
@@ -450,3 +484,24 @@ def test_a_missing_index_shows_in_the_plan(desk):
         cursor.execute("DROP INDEX case_subject_idx")
     plan = plan_of(page_query(CaseListView, params, desk["admin"]))
     assert "cases_case" in seq_scans(plan), show(plan)
+
+
+def test_the_dashboard_revenue_reads_the_covering_issue_date_index(desk):
+    """The revenue tile sums the net of the invoices of a period and the one before by issue
+    date and status: the issue-date index carries both (PostgreSQL's INCLUDE), so the sum
+    can be read from it. (Two months of the desk's two years: over both years the planner
+    rightly reads the whole table.)"""
+    first = timezone.localdate().replace(day=1)
+    last_month = Period((first - timedelta(days=1)).replace(day=1), first - timedelta(days=1))
+    period = last_month
+    with CaptureQueriesContext(connection) as queries:
+        revenue_figures(period, period.previous())
+    (query,) = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {query['sql']}")
+        plan = cursor.fetchone()[0][0]["Plan"]
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'invoice_issued_idx'")
+        (definition,) = cursor.fetchone()
+    assert not seq_scans(plan), show(plan)
+    assert "invoice_issued_idx" in indexes_read(plan), show(plan)
+    assert definition.endswith("(issued_on) INCLUDE (status, net)"), definition
