@@ -1,14 +1,19 @@
+from functools import cached_property
+from html import escape
+
 import django_tables2 as tables
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.timezone import localtime, now
 from django.utils.translation import gettext_lazy as _
 
+from q3helpdesk.ui.rendering import phone_text
 from q3helpdesk.ui.tables import BaseTable
 
-from .models import Callback, CallbackStatus, Case
+from .models import AttemptOutcome, Callback, CallbackStatus, Case
 from .selectors import search_snippet
-from .templatetags.when import when
-from .templatetags.when import window as window_text
+from .selectors.callbacks import attempts_of, windows_of
+from .templatetags.when import clock, when_text, window_text
 
 
 def _by(user) -> str:
@@ -147,43 +152,67 @@ class CallbackTable(BaseTable):
         order_by = ("-windows",)
         orderable_fields = ("windows", "first_window_start", "created_at")
 
+    # What is the same for every row of the page: the time zone and the year (shown
+    # only for another year), the outcomes' labels in the page's language, "missed".
+    @cached_property
+    def _clock(self):
+        return clock()
+
+    @cached_property
+    def _outcomes(self) -> dict[str, str]:
+        return {value: str(label) for value, label in AttemptOutcome.choices}
+
+    @cached_property
+    def _now(self):
+        return now()
+
+    @cached_property
+    def _missed(self):
+        return format_html('<span class="badge text-bg-danger">{}</span>', _("missed"))
+
+    # The windows and attempts of fifty rows: the texts escaped as format_html_join does,
+    # without its lazy-text checks for every argument.
     def render_windows(self, record):
-        lines = [window_text(w) for w in record.windows.all()]
-        return format_html_join(
-            "", '<div class="text-nowrap">{}</div>', ((line,) for line in lines)
+        return SafeString(
+            "".join(
+                f'<div class="text-nowrap">{escape(window_text(w, self._clock))}</div>'
+                for w in windows_of(record)
+            )
         )
+
+    def render_phone(self, value) -> str:
+        return phone_text(value)
+
+    def value_phone(self, value) -> str:
+        return str(value)
 
     def value_windows(self, record) -> str:
         return "; ".join(
             f"{localtime(w.starts_at):%d.%m.%Y %H:%M}–{localtime(w.ends_at):%H:%M}"
-            for w in record.windows.all()
+            for w in windows_of(record)
         )
 
     def render_attempts(self, record):
+        outcomes = self._outcomes
         rows = [
-            (when(a.at), a.get_outcome_display(), f" · {a.note}" if a.note else "", _by(a.by))
-            for a in record.attempts.all()
+            f'<div class="small">{escape(when_text(a.at, self._clock))} · '
+            f"<b>{escape(outcomes.get(a.outcome, a.outcome))}</b>"
+            f"{escape(f' · {a.note}' if a.note else '')} "
+            f'<span class="text-body-secondary">{escape(_by(a.by))}</span></div>'
+            for a in attempts_of(record)
         ]
-        if not rows:
-            return "—"
-        return format_html_join(
-            "",
-            '<div class="small">{} · <b>{}</b>{} <span class="text-body-secondary">{}</span></div>',
-            rows,
-        )
+        return SafeString("".join(rows)) if rows else "—"
 
     def value_attempts(self, record) -> str:
         return "; ".join(
             f"{localtime(a.at):%d.%m.%Y %H:%M} {a.get_outcome_display()}"
             + (f": {a.note}" if a.note else "")
-            for a in record.attempts.all()
+            for a in attempts_of(record)
         )
 
     def render_status(self, record, value):
-        if record.status == CallbackStatus.OPEN and record.last_window_end < now():
-            return format_html(
-                '{} <span class="badge text-bg-danger">{}</span>', value, _("missed")
-            )
+        if record.status == CallbackStatus.OPEN and record.last_window_end < self._now:
+            return format_html("{} {}", value, self._missed)
         if record.status == CallbackStatus.CANCELLED and record.cancel_reason:
             return format_html(
                 '{}<div class="small text-body-secondary">{}</div>', value, record.cancel_reason

@@ -1,20 +1,15 @@
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from billing.selectors import activity_names
-from cases.selectors import callbacks_due_count, inbox_waiting_count
 
 from .roles import Role, user_roles
 
 
 def roles(request) -> dict:
-    """Expose the user's roles to templates (navigation by role), and for the desk the
-    number of callbacks due now and of e-mails waiting in the inbox (one query each,
-    lazily: only if the page shows it)."""
+    """Expose the user's roles to templates (navigation by role). The desk's counts of
+    callbacks due and e-mails waiting come from ``{% desk_badges %}``, in one query."""
     mine = user_roles(request.user) if hasattr(request, "user") else frozenset()
     return {
-        "callbacks_due": SimpleLazyObject(lambda: callbacks_due_count(timezone.now())),
-        "inbox_waiting": SimpleLazyObject(inbox_waiting_count),
         "user_roles": mine,
         "is_desk": bool(mine & {Role.INFOLINE, Role.SUPPORT}),
         "is_billing": Role.BILLING in mine,

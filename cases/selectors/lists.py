@@ -19,11 +19,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
-from django.db.models.query import ModelIterable
 from django.utils.html import escape, format_html, format_html_join
 
 from billing.models import Usage
 from billing.rules import summed_money
+from q3helpdesk.ui.pages import ids_first
 
 from .. import search
 from ..models import (
@@ -76,7 +76,7 @@ MAX_SEARCH_WORDS = 8
 # Best match first, then as the list: urgent, newest (the last opened of cases opened at the
 # same instant, so that the pages of a search never share or skip a case). The search row's
 # copies of the case's URGENT and created_at (``CaseSearch``): the matches are sorted and cut
-# to a page on the search rows alone (``PageFirst``).
+# to a page on the search rows alone (``ids_first``).
 SEARCH_ORDER = (
     F("rank").desc(),
     F("search_texts__urgent").desc(),
@@ -85,30 +85,14 @@ SEARCH_ORDER = (
 )
 
 
-class PageFirst(ModelIterable):
-    """Reads a page of a text search (a sliced queryset) as "the cases of the page, among
-    the matches": ``WHERE id IN (SELECT id … ORDER BY … LIMIT 50 OFFSET …)``.
-
-    Asked for in one statement, both databases join every match to its case, customer,
-    contact and assignee before they sort and cut (PostgreSQL sorts first only in a
-    parallel plan): at 100 000 cases a frequent word joined 7 000 matches for 50 rows.
-    The subquery sorts the matches on the search rows (``SEARCH_ORDER``: the rank and the
-    row's copies of the case's order) and takes the page's ids; only those 50 are joined
-    and highlighted. Same rows, same order: the outer query sorts its 50 rows as the
-    subquery did, whatever order the list asks for (a clicked column too). The count and
-    the export (not sliced) read as before.
-    """
-
-    def __iter__(self):
-        queryset = self.queryset
-        if not queryset.query.is_sliced:
-            yield from super().__iter__()
-            return
-        page = queryset.values("pk")  # keeps the order and the slice; selects the id only
-        rows = queryset._chain()
-        rows.query.clear_limits()
-        rows = rows.filter(pk__in=page)
-        yield from ModelIterable(rows, self.chunked_fetch, self.chunk_size)
+# A page of a text search is read as "the cases of the page, among the matches"
+# (``q3helpdesk.ui.pages.ids_first``: ``WHERE id IN (SELECT id … ORDER BY … LIMIT 50 …)``).
+# Asked for in one statement, both databases join every match to its case, customer,
+# contact and assignee before they sort and cut (PostgreSQL sorts first only in a parallel
+# plan): at 100 000 cases a frequent word joined 7 000 matches for 50 rows. The subquery
+# sorts the matches on the search rows (``SEARCH_ORDER``: the rank and the row's copies of
+# the case's order) and takes the page's ids; only those 50 are joined and highlighted.
+# The count and the export (not sliced) read as before.
 
 
 def case_search(cases: QuerySet[Case], *, q: str) -> QuerySet[Case]:
@@ -146,7 +130,7 @@ def case_search(cases: QuerySet[Case], *, q: str) -> QuerySet[Case]:
         # and each match's case by its key: half the time.
         found = reduce(operator.or_, (Q(**{f"{col}__icontains": word}) for col in columns))
         cases = cases.filter(_Rare(found))
-    return _page_first(
+    return ids_first(
         cases.select_related("search_texts")
         .annotate(rank=reduce(operator.add, best_place), search_q=Value(" ".join(words)))
         # Last: the conditions above read the search row as optional (a LEFT JOIN, which
@@ -162,11 +146,6 @@ class _Rare(Func):
 
     template = "likelihood(%(expressions)s, 0.05)"
     output_field = models.BooleanField()
-
-
-def _page_first(cases: QuerySet[Case]) -> QuerySet[Case]:
-    cases._iterable_class = PageFirst  # kept by every later filter, order and slice
-    return cases
 
 
 class _Marks(TypedDict):
@@ -225,7 +204,7 @@ def _case_search_postgresql(cases: QuerySet[Case], q: str) -> QuerySet[Case]:
         "max_fragments": 1,
         "short_word": 2,
     }
-    return _page_first(
+    return ids_first(
         cases.filter(found)
         .annotate(
             rank=rank,

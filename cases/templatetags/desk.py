@@ -1,6 +1,30 @@
+from typing import NamedTuple
+
 from django import template
+from django.utils import timezone
+
+from ..selectors.callbacks import desk_badges as read_badges
 
 register = template.Library()
+
+
+class Badges(NamedTuple):
+    due: int  # callbacks due now
+    waiting: int  # messages waiting in the inbox
+
+
+@register.simple_tag(takes_context=True)
+def desk_badges(context) -> Badges:
+    """``{% desk_badges as badges %}``: the navigation's counts, ``badges.due`` and
+    ``badges.waiting``, read in one query once per request (the page's own use of them,
+    the home page's buttons, share it)."""
+    request = context.get("request")
+    badges = getattr(request, "_desk_badges", None)
+    if badges is None:
+        badges = Badges(*read_badges(timezone.now()))
+        if request is not None:
+            request._desk_badges = badges
+    return badges
 
 
 @register.filter

@@ -17,6 +17,7 @@ from ..forms import EmailForm, NoteForm, StatusForm, TimeEntryForm, VerifiedBugF
 from ..mail_parse import quote_text, reply_subject
 from ..models import CannedReply, Case, CaseKind, InboundEmail, TimeEntry
 from ..selectors import desk_users
+from ..selectors.timeline import timeline_parts
 
 READ = "cases.view_case"
 WORK = "cases.change_case"
@@ -38,11 +39,12 @@ def _form_error(form, exc: ValidationError) -> None:
         form.add_error(None, message)
 
 
-def _case(pk: int) -> Case:
-    return get_object_or_404(
-        Case.objects.select_related("customer", "contact", "assignee", "created_by", "follows"),
-        pk=pk,
-    )
+def _case(pk: int, *, page: bool = False) -> Case:
+    """The case ``pk``; for its page (``page``), with which parts of its timeline it has."""
+    cases = Case.objects.select_related("customer", "contact", "assignee", "created_by", "follows")
+    if page:
+        cases = cases.annotate(**timeline_parts())
+    return get_object_or_404(cases, pk=pk)
 
 
 def _time_context(request, case: Case, form: TimeEntryForm | None = None) -> dict:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,12 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from q3helpdesk.roles import DeskRequest, requires
+from q3helpdesk.ui.pages import ids_first
 from q3helpdesk.ui.views import TableListView
 
 from .. import callbacks, selectors
 from ..filters import CallbackFilter
 from ..forms import AttemptForm, CallbackCancelForm, CallbackForm, CallbackWindowFormSet
-from ..models import Callback, CallbackAttempt, CallbackStatus
+from ..models import Callback, CallbackStatus
+from ..selectors.callbacks import callback_rows_prefetch, callbacks_for_rows, callbacks_with_windows
 from ..tables import CallbackTable
 from ._common import READ, WORK, _case, _form_error, _perform
 
@@ -34,9 +35,8 @@ class CallbackListView(TableListView):
     export_name = "callbacks"
 
     def get_queryset(self):
-        return Callback.objects.select_related("case__customer", "claimed_by").prefetch_related(
-            "windows", Prefetch("attempts", queryset=CallbackAttempt.objects.select_related("by"))
-        )
+        rows = callbacks_for_rows(Callback.objects.all())
+        return ids_first(rows.prefetch_related(*callback_rows_prefetch()))
 
 
 @requires(WORK)
@@ -63,21 +63,26 @@ def callback_new(request: DeskRequest, pk: int) -> HttpResponse:
     )
 
 
+def _queue_page(callbacks, number) -> Page:
+    """A page of the queue: the callbacks with what their rows show, without their windows
+    and attempts (read for both parts of the queue at once)."""
+    return Paginator(callbacks_for_rows(callbacks.prefetch_related(None)), 50).get_page(number)
+
+
 @requires(READ)
 @require_safe
 def callback_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
+    waiting = _queue_page(selectors.callbacks_waiting(now), request.GET.get("page"))
+    missed = _queue_page(selectors.callbacks_missed(now), request.GET.get("missed_page"))
+    callbacks_with_windows([*waiting, *missed])
     return render(
         request,
         "cases/callback_queue.html",
         {
             "now": now,
-            "waiting": Paginator(selectors.callbacks_waiting(now), 50).get_page(
-                request.GET.get("page")
-            ),
-            "missed": Paginator(selectors.callbacks_missed(now), 50).get_page(
-                request.GET.get("missed_page")
-            ),
+            "waiting": waiting,
+            "missed": missed,
             "attempt_form": AttemptForm(),
             "cancel_form": CallbackCancelForm(),
             "can_work": request.user.has_perm(WORK),

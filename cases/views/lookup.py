@@ -18,6 +18,7 @@ from customers.services import customer_create_with_contact
 from q3helpdesk.roles import requires
 
 from .. import selectors
+from ..selectors.customers import customer_page_parts
 from ._common import READ, WORK, _form_error
 
 
@@ -41,7 +42,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @requires(READ)
 @require_safe
 def customer_detail(request: HttpRequest, number: str) -> HttpResponse:
-    customer = get_object_or_404(Customer, number=number)
+    customers = Customer.objects.annotate(**customer_page_parts())
+    customer = get_object_or_404(customers, number=number)
     page = selectors.customer_page(customer=customer, on=timezone.localdate())
     wanted = request.GET.get("contact", "")
     caller = next((c for c in page.contacts if str(c.pk) == wanted), None)

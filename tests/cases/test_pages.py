@@ -4,10 +4,15 @@ from datetime import date, time
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from billing.models import Usage
-from cases.models import Case, TimeEntry
+from cases.callbacks import callback_schedule
+from cases.emails import email_send
+from cases.models import Case, InboundEmail, TimeEntry
 from cases.services import time_entry_add
 from customers.services import contact_create
 from q3helpdesk.roles import Role
@@ -120,6 +125,50 @@ def test_customer_page_query_budget(desk, django_assert_max_num_queries, rows):
     # 20th-21st: the recent e-mails (incoming, outgoing); 22nd: the inbox count in the nav
     with django_assert_max_num_queries(22):
         assert desk.get("/customers/10001/").status_code == 200
+
+
+# What reading each list of the customer page selects (the navigation's counts select none).
+CUSTOMER_LISTS = {
+    "cases": '"cases_case"."subject"',
+    "callbacks": '"cases_callback"."reason"',
+    "inbound": '"cases_inboundemail"."message_id"',
+    "outgoing": '"cases_supportemail"."subject"',
+}
+
+
+def _customer_page(client, number: str):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/customers/{number}/")
+    return response, [q["sql"] for q in queries]
+
+
+def test_the_customer_page_reads_only_the_lists_it_fills(desk):
+    """With the customer the page asks which of its lists have rows, and reads those."""
+    customer = rental_customer(number="10001", email="info@kunde.example")
+    response, bare = _customer_page(desk, "10001")
+    assert not response.context["page"].open_cases
+    for what, reads in CUSTOMER_LISTS.items():
+        assert not any(reads in sql for sql in bare), what
+    case = make_case(customer, subject="Lohnlauf")
+    callback_schedule(
+        case=case, phone="031 381 22 10", reason="Rückruf", windows=[(DAY, time(14), time(15))]
+    )
+    email_send(case=case, subject="Antwort", body="Hallo")
+    InboundEmail.objects.create(
+        message_id="<1@kunde.example>",
+        status="filed",
+        case=case,
+        customer=customer,
+        from_address="anna@kunde.example",
+        subject="Frage",
+        raw=ContentFile(b"x", name="m.eml"),
+    )
+    response, full = _customer_page(desk, "10001")
+    for what, reads in CUSTOMER_LISTS.items():
+        assert any(reads in sql for sql in full), what
+    page = response.context["page"]
+    assert [c.pk for c in page.open_cases] == [case.pk] and len(page.open_callbacks) == 1
+    assert {item.kind for item in page.emails} == {"inbound", "outgoing"}
 
 
 # --- cases ----------------------------------------------------------------------------------

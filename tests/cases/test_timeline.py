@@ -5,6 +5,8 @@ from datetime import date, time, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cases.callbacks import callback_attempt, callback_schedule
 from cases.emails import email_send
@@ -179,6 +181,44 @@ def test_case_page_query_budget(desk, case, support, django_assert_max_num_queri
     assert html.count('data-testid="timeline-outgoing"') == rows
     assert html.count('data-testid="timeline-note"') == rows
     assert html.count('data-testid="timeline-attempt"') == rows
+
+
+def _page_queries(client, case) -> tuple[list[str], list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/cases/{case.pk}/")
+    return [item.kind for item in response.context["timeline"]], [q["sql"] for q in queries]
+
+
+# What reading each part of the timeline selects (the navigation's counts select none).
+PART_READS = [
+    '"cases_inboundemail"."message_id"',
+    '"cases_supportemail"."body"',
+    '"cases_casenote"."text"',
+    '"cases_callback"."reason"',
+    '"cases_caseevent"."old"',
+    '"cases_case"."subject", "cases_case"."created_at" FROM',
+]
+
+
+def test_the_case_page_reads_the_parts_of_the_timeline_a_case_has(desk, case, support):
+    """The page asks with the case which parts of its timeline it has and reads those
+    only: a bare case spares six queries, a case with every part shows every part."""
+    bare, bare_queries = _page_queries(desk, case)
+    assert bare == []
+    fill(case, support, 1)
+    case_set_status(case=case, status="resolved", by=support)
+    case_set_status(case=case, status="closed", by=support)
+    later = case_follow_up(case=case, subject="Wieder der Lohnlauf")
+    full, full_queries = _page_queries(desk, case)
+    kinds = {"inbound", "outgoing", "note", "time", "callback", "attempt", "event"}
+    assert set(full) == kinds | {"followed_by"}
+    assert full == [item.kind for item in case_timeline(case)]  # as the case read alone
+    for part in PART_READS:
+        assert not any(part in sql for sql in bare_queries), part
+        assert any(part in sql for sql in full_queries), part
+    assert [i.kind for i in case_timeline(later) if i.kind == "follows"] == ["follows"]
+    follows, _ = _page_queries(desk, later)
+    assert follows == ["follows"]
 
 
 def test_case_page_shows_the_conversation(desk, case, support):

@@ -385,7 +385,7 @@ def test_the_text_search_chooses_its_page_before_it_reads_the_cases(desk, params
     """A frequent word matches thousands of cases: the page's fifty are chosen among the
     matches (sorted on the search rows, each joined to its case only for the list's
     filters), and only they are joined to their customers and contacts. The statement the
-    page runs (``PageFirst``), not the queryset's one-statement form, is explained."""
+    page runs (``ids_first``), not the queryset's one-statement form, is explained."""
     rows = page_query(CaseListView, params, desk["admin"])
     with CaptureQueriesContext(connection) as queries:
         assert len(list(rows)) > 0
