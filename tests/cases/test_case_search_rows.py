@@ -27,11 +27,6 @@ pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 2)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def customer():
     customer = rental_customer(

@@ -13,11 +13,6 @@ from tests.factories import ContactFactory, CustomerFactory, rental_customer
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def desk(client, user_with_role):
     client.force_login(user_with_role(Role.INFOLINE, username="isabelle"))

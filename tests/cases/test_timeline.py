@@ -35,11 +35,6 @@ pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 2)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def support(user_with_role):
     return user_with_role(Role.SUPPORT, username="stefan", first_name="Stefan", last_name="Ott")
