@@ -4,6 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from tests.factories import ContactFactory, rental_customer
+
 
 @pytest.fixture(autouse=True)
 def desk_today():
@@ -16,3 +18,14 @@ def desk_today():
 def media(settings, tmp_path):
     """Attachments and stored files of a test go to its own folder."""
     settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def customer():
+    """Keller AG: a premium rental customer in German with one contact, Anna Keller (a
+    test file may define its own ``customer``)."""
+    customer = rental_customer(
+        variant="premium", number="10001", language="de", email="info@keller.example"
+    )
+    ContactFactory(customer=customer, name="Anna Keller", email="anna@keller.example")
+    return customer

@@ -22,7 +22,7 @@ from cases.models import Case, CaseSearch, CaseStatus
 from cases.search import case_search_rebuild
 from cases.services import case_note_add, case_set_status, time_entry_add
 from q3helpdesk.roles import Role
-from tests.factories import ContactFactory, make_case, rental_customer
+from tests.factories import make_case, rental_customer
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
@@ -39,15 +39,6 @@ def isabelle(user_with_role):
 def desk(client, isabelle):
     client.force_login(isabelle)
     return client
-
-
-@pytest.fixture
-def customer():
-    customer = rental_customer(
-        variant="premium", number="10001", language="de", email="info@keller.example"
-    )
-    ContactFactory(customer=customer, name="Anna Keller", email="anna@keller.example")
-    return customer
 
 
 def found(client, q, **params):

@@ -19,21 +19,12 @@ from cases.search import (
 )
 from cases.selectors import case_search
 from cases.services import case_note_add, case_set_status, time_entry_add
-from tests.factories import ContactFactory, make_case, rental_customer
+from tests.factories import make_case
 from tests.factories import support_plus as subscribe_support_plus
 
 pytestmark = pytest.mark.django_db
 
 DAY = date(2026, 3, 2)
-
-
-@pytest.fixture
-def customer():
-    customer = rental_customer(
-        variant="premium", number="10001", language="de", email="info@keller.example"
-    )
-    ContactFactory(customer=customer, name="Anna Keller", email="anna@keller.example")
-    return customer
 
 
 @pytest.fixture
