@@ -99,10 +99,18 @@ class CaseFilter(DateRangeFilterSet):
             return "mine" if mine else "open"
         return ""
 
+    # A text search's matches, counted up to the bound (``case_search_in_order``); None
+    # when the list is not a text search.
+    search_matches: selectors.SearchMatches | None = None
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        if not self.is_valid() or self.form.cleaned_data.get("q"):
-            return queryset  # a text search comes ranked
+        if not self.is_valid():
+            return queryset
+        if self.form.cleaned_data.get("q"):
+            # Ranked, unless the search finds too many to rank: counted with every filter.
+            queryset, self.search_matches = selectors.case_search_in_order(queryset)
+            return queryset
         status = self.form.cleaned_data.get("status")
         active_only = status in (ACTIVE, *ACTIVE_STATUSES)
         return selectors.cases_in_list_order(queryset, active_only=active_only)

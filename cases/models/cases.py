@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -198,8 +199,10 @@ class CaseSearch(models.Model):
     ``urgent`` and ``created_at`` copy what the search's order needs of the case (best
     match, then ``URGENT``, then newest), so the matches are sorted and cut to a page
     before they are joined to their cases; ``cases.search.case_search_order_refresh``
-    keeps ``urgent`` in step when the status changes (``created_at`` never changes). A row
-    written in SQL without them (test data) has no date and comes after the others.
+    keeps ``urgent`` in step when the status changes (``created_at`` never changes).
+    ``casesearch_order_idx`` reads the rows in that order without the rank: a word found
+    in more than ``cases.selectors.RANKED_MATCHES`` cases lists them urgent and newest
+    first, the page's fifty read from the index's start.
     """
 
     case = models.OneToOneField(
@@ -212,10 +215,18 @@ class CaseSearch(models.Model):
     emails = models.TextField(blank=True)  # subjects and texts, incoming and outgoing
     vector = SearchVectorField(null=True)
     urgent = models.BooleanField(default=False, db_default=False)  # the case's URGENT
-    created_at = models.DateTimeField(null=True)  # the case's
+    created_at = models.DateTimeField()  # the case's
 
     class Meta:
-        indexes = [GinIndex(fields=["vector"], name="casesearch_vector_idx")]
+        indexes = [
+            GinIndex(fields=["vector"], name="casesearch_vector_idx"),
+            models.Index(
+                F("urgent").desc(),
+                F("created_at").desc(),
+                F("case").desc(),
+                name="casesearch_order_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"C-{self.case_id}"

@@ -37,11 +37,14 @@ from .inbox import (
 )
 from .lists import (
     MAX_SEARCH_WORDS,
+    RANKED_MATCHES,
     SEARCH_WORDS,
     SNIPPET_PLACES,
+    SearchMatches,
     SearchSnippet,
     case_costs,
     case_search,
+    case_search_in_order,
     cases_for_list,
     cases_in_list_order,
     search_snippet,
@@ -55,12 +58,14 @@ lookup = customer_lookup
 
 __all__ = [
     "MAX_SEARCH_WORDS",
+    "RANKED_MATCHES",
     "SEARCH_WORDS",
     "SNIPPET_PLACES",
     "WAITING",
     "CallbackState",
     "CustomerPage",
     "LookupResult",
+    "SearchMatches",
     "SearchSnippet",
     "TimelineItem",
     "callback_expired_q",
@@ -73,6 +78,7 @@ __all__ = [
     "callbacks_waiting",
     "case_costs",
     "case_search",
+    "case_search_in_order",
     "case_timeline",
     "cases_for_list",
     "cases_in_list_order",

@@ -73,16 +73,22 @@ def cases_in_list_order(cases: QuerySet[Case], *, active_only: bool = False) -> 
 
 SEARCH_WORDS = re.compile(r"\w+")
 MAX_SEARCH_WORDS = 8
-# Best match first, then as the list: urgent, newest (the last opened of cases opened at the
-# same instant, so that the pages of a search never share or skip a case). The search row's
-# copies of the case's URGENT and created_at (``CaseSearch``): the matches are sorted and cut
-# to a page on the search rows alone (``ids_first``).
-SEARCH_ORDER = (
-    F("rank").desc(),
+# As the list: urgent, newest (the last opened of cases opened at the same instant, so that
+# the pages of a search never share or skip a case). The search row's copies of the case's
+# URGENT and created_at (``CaseSearch``): the matches are sorted and cut to a page on the
+# search rows alone (``ids_first``), in the order of ``casesearch_order_idx``.
+NEWEST_ORDER = (
     F("search_texts__urgent").desc(),
-    F("search_texts__created_at").desc(nulls_last=True),
-    F("pk").desc(),
+    F("search_texts__created_at").desc(),
+    F("search_texts__case_id").desc(),
 )
+# Best match first, then as the list.
+SEARCH_ORDER = (F("rank").desc(), *NEWEST_ORDER)
+# Matches ranked at most: a search that finds more lists them urgent and newest first.
+# Ranking reads every match (a frequent word: thousands, and three times as many when the
+# desk is three times as old); this order reads the index from its start, fifty rows for a
+# page. Nobody reads a thousand matches by rank: the list asks for another word instead.
+RANKED_MATCHES = 1000
 
 
 # A page of a text search is read as "the cases of the page, among the matches"
@@ -95,9 +101,36 @@ SEARCH_ORDER = (
 # The count and the export (not sliced) read as before.
 
 
+@dataclass(frozen=True)
+class SearchMatches:
+    """How many cases a text search finds, counted up to ``bound`` (``RANKED_MATCHES``)
+    and one more."""
+
+    counted: int
+    bound: int
+
+    @property
+    def ranked(self) -> bool:
+        """Best match first (few matches), or urgent and newest first (too many)."""
+        return self.counted <= self.bound
+
+
+def case_search_in_order(cases: QuerySet[Case]) -> tuple[QuerySet[Case], SearchMatches]:
+    """The matches of a text search (:func:`case_search`, every other filter of the list
+    applied) in their order: best match first when at most ``RANKED_MATCHES`` cases match,
+    else urgent and newest first (``NEWEST_ORDER``). One bounded count decides; the list's
+    paginator takes it as its own (``BoundedPaginator``'s ``counted``)."""
+    bound = RANKED_MATCHES
+    matches = SearchMatches(cases.order_by().values("pk")[: bound + 1].count(), bound)
+    if matches.ranked:
+        return cases, matches
+    return cases.order_by(*NEWEST_ORDER), matches
+
+
 def case_search(cases: QuerySet[Case], *, q: str) -> QuerySet[Case]:
     """The cases whose texts match ``q``, best match first, then urgent, then newest
-    (``SEARCH_ORDER``).
+    (``SEARCH_ORDER``; :func:`case_search_in_order` lists a frequent word's matches
+    without the rank).
 
     Searched: subject, description, internal notes, time-entry notes, the subjects and
     texts of the case's e-mails (``CaseSearch``, see ``cases.search``). PostgreSQL: full

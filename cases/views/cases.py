@@ -172,6 +172,15 @@ class CaseListView(TableListView):
     def get_queryset(self):
         return selectors.cases_for_list().defer(*LIST_DEFERRED)
 
+    def get_table_pagination(self, table):
+        """A text search is counted once, up to ``RANKED_MATCHES`` (its order depends on
+        it, see ``case_search_in_order``); the paginator takes that count as its own."""
+        paginate = super().get_table_pagination(table)
+        matches = getattr(getattr(self, "filterset", None), "search_matches", None)
+        if paginate is not False and matches is not None:
+            paginate.update(bound=matches.bound, counted=matches.counted)
+        return paginate
+
 
 @requires(WORK)
 @require_POST

@@ -92,12 +92,17 @@ class BoundedPaginator(Paginator):
     list shows as "more than 5 000 rows" with the pages up to there (each page further on
     counts again from where it stands). A page past the end counts the whole list once,
     to lead back to the last page.
+
+    ``bound`` sets another bound for a list; ``counted`` is a count the list's view made
+    already, from the list's start with the same bound (up to ``bound`` + 1 rows): it
+    serves the first page, and every page when it is exact.
     """
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         self._queryset = kwargs.pop("queryset", None)
         self._number = kwargs.pop("number", 1)
         self._bound = kwargs.pop("bound", COUNT_BOUND)
+        self._counted = kwargs.pop("counted", None)
         super().__init__(object_list, per_page, orphans, allow_empty_first_page, **kwargs)
         self.exact = True
 
@@ -110,6 +115,11 @@ class BoundedPaginator(Paginator):
         except (TypeError, ValueError):
             number = 1
         start = (number - 1) * self.per_page
+        if self._counted is not None and self._counted <= self._bound:
+            return self._counted  # the whole list, counted
+        if self._counted is not None and start == 0:
+            self.exact = False
+            return self._bound
         rows = self._queryset
         query = rows.query
         plain = not (query.distinct or query.combinator or query.values_select or query.group_by)

@@ -20,6 +20,7 @@ from cases.emails import email_send
 from cases.inbound import mail_file
 from cases.models import Case, CaseSearch, CaseStatus
 from cases.search import case_search_rebuild
+from cases.selectors import lists
 from cases.services import case_note_add, case_set_status, time_entry_add
 from q3helpdesk.roles import Role
 from tests.factories import make_case, rental_customer
@@ -228,6 +229,71 @@ def test_the_pages_of_a_search_neither_share_nor_skip_a_case(desk, customer):
     pages = [found(desk, "Lohnlauf", per_page=2, page=n) for n in (1, 2, 3)]
     assert [case for page in pages for case in page] == [later, *reversed(same)]
     assert [len(page) for page in pages] == [2, 2, 2]
+
+
+@pytest.fixture
+def rank_three(monkeypatch):
+    """A word found in more than three cases is frequent (at most a thousand are ranked)."""
+    monkeypatch.setattr(lists, "RANKED_MATCHES", 3)
+
+
+def counts(queries) -> list[str]:
+    """The counts of the text search's matches a page ran."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(" in q["sql"] and "cases_casesearch" in q["sql"]
+    ]
+
+
+def test_a_frequent_word_lists_its_matches_urgent_and_newest_first(
+    desk, customer, anna, rank_three
+):
+    """More matches than are ranked: the list's order (urgent, newest), read from the
+    search rows' index; the one bounded count decides and is the list's count too. The
+    words are still marked."""
+    in_subject = make_case(customer, subject="Lohnlauf bricht ab")  # the best match, oldest
+    urgent = make_case(customer, contact=anna, subject="Anruf", description="Lohnlauf")
+    closed = make_case(customer, subject="Frage", description="Lohnlauf")
+    case_set_status(case=closed, status=CaseStatus.CLOSED)
+    newest = make_case(customer, subject="Noch", description="Lohnlauf")
+    make_case(customer, subject="Anderes")
+    with CaptureQueriesContext(connection) as queries:
+        response = desk.get("/cases/", {"q": "Lohnlauf", "per_page": 2}, HTTP_ACCEPT_LANGUAGE="fr")
+    (count,) = counts(queries)
+    assert "LIMIT 4" in count
+    table = response.context["table"]
+    assert [row.record for row in table.page.object_list] == [urgent, newest]
+    assert (table.paginator.count, table.paginator.exact) == (3, False)
+    html = response.content.decode()
+    assert "plus de 3 lignes" in html
+    assert "Trop de résultats pour les classer" in html and "Meilleures correspondances" not in html
+    assert "<mark>Lohnlauf</mark>" in html
+    assert found(desk, "Lohnlauf", per_page=2, page=2) == [closed, in_subject]
+    # The open ones are three, few enough to rank (counted with the other filters): best
+    # match first again, and counted exactly, once.
+    assert found(desk, "Lohnlauf", status="active") == [in_subject, urgent, newest]
+    with CaptureQueriesContext(connection) as queries:
+        response = desk.get("/cases/", {"q": "Lohnlauf", "status": "active"})
+    assert len(counts(queries)) == 1
+    assert response.context["table"].paginator.exact is True
+    assert response.context["table"].paginator.count == 3
+    assert "Meilleures correspondances" in response.content.decode()
+
+
+def test_the_pages_of_a_frequent_word_go_on_past_the_bound(desk, customer, rank_three):
+    """The count is bounded; the next pages count on from where they stand, and every
+    case comes on one page only."""
+    made = [make_case(customer, subject=f"Lohnlauf {n}") for n in range(7)]
+    pages = [found(desk, "Lohnlauf", per_page=2, page=n) for n in (1, 2, 3, 4)]
+    assert [case for page in pages for case in page] == made[::-1]
+    last = desk.get("/cases/", {"q": "Lohnlauf", "per_page": 2, "page": 4})
+    assert (last.context["table"].paginator.count, last.context["table"].paginator.exact) == (
+        7,
+        True,
+    )
+    # A click on a column sorts by it, as for a ranked search.
+    assert found(desk, "Lohnlauf", sort="reference", per_page=3) == made[:3]
 
 
 @pytest.mark.sqlite

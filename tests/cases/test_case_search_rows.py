@@ -3,7 +3,7 @@ the copy of the case's place in the search's order (urgent, opened), and a time 
 note appended in one UPDATE that stores exactly what a rebuild stores (both databases).
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
@@ -75,7 +75,9 @@ def test_the_search_row_keeps_the_case_order_in_step(customer, anna):
         assert order["row"] == order["case"], (case.subject, status)
     assert [order["row"][pk][0] for pk in ids] == [True, False, False]
     # A text written to the case copies them again; so does a rebuild.
-    CaseSearch.objects.filter(case_id__in=ids).update(urgent=False, created_at=None)
+    CaseSearch.objects.filter(case_id__in=ids).update(
+        urgent=False, created_at=datetime(2000, 1, 1, tzinfo=UTC)
+    )
     case_note_add(case=vip, text="Rückruf")
     assert copied_order([vip.pk])["row"] == copied_order([vip.pk])["case"]
     case_search_rebuild()

@@ -97,7 +97,7 @@ def page_query(view_class, params: dict, user):
     request.user = user
     view = view_class()
     view.setup(request)
-    filterset = view.get_filterset(view.get_filterset_class())
+    filterset = view.filterset = view.get_filterset(view.get_filterset_class())
     # As FilterView.get: no parameters is the list unfiltered, else the filters must hold.
     assert not filterset.is_bound or filterset.is_valid(), filterset.errors
     view.object_list = filterset.qs
@@ -112,6 +112,13 @@ def plan_of(queryset) -> dict:
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        return cursor.fetchone()[0][0]["Plan"]
+
+
+def plan_of_sql(sql: str) -> dict:
+    """The plan of a statement a page ran (its parameters in the text, as captured)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
         return cursor.fetchone()[0][0]["Plan"]
 
 
@@ -382,23 +389,52 @@ def _relations(plan: dict) -> set[str]:
     ids=["frequent word", "rare word", "frequent word, closed cases"],
 )
 def test_the_text_search_chooses_its_page_before_it_reads_the_cases(desk, params):
-    """A frequent word matches thousands of cases: the page's fifty are chosen among the
-    matches (sorted on the search rows, each joined to its case only for the list's
-    filters), and only they are joined to their customers and contacts. The statement the
+    """The page's fifty are chosen among the matches (on the search rows, each joined to
+    its case only for the list's filters), and only they are joined to their customers and
+    contacts. A rare word's matches come from the GIN index and are ranked; a frequent
+    word (5 000 matches, more than are ranked) is read in the list's order from
+    ``casesearch_order_idx``, fifty rows and no sort of all its matches. The statement the
     page runs (``ids_first``), not the queryset's one-statement form, is explained."""
     rows = page_query(CaseListView, params, desk["admin"])
     with CaptureQueriesContext(connection) as queries:
         assert len(list(rows)) > 0
     (sql,) = [q["sql"] for q in queries.captured_queries if "cases_casesearch" in q["sql"]]
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
-        plan = cursor.fetchone()[0][0]["Plan"]
-    assert "casesearch_vector_idx" in indexes_read(plan), show(plan)
-    if params["q"] == "Zahlungsdatei":  # an eighth of the cases may be read whole, not 160
-        assert not seq_scans(plan), show(plan)
+    plan = plan_of_sql(sql)
     (limit,) = [n for n in _nodes(plan) if n["Node Type"] == "Limit"]  # the page's ids
     assert _relations(limit) == {"cases_casesearch", "cases_case"}, show(plan)
     assert {"customers_customer", "customers_contact"} <= _relations(plan), show(plan)
+    assert not seq_scans(plan), show(plan)
+    if params["q"] == "Zahlungsdatei":
+        assert "casesearch_vector_idx" in indexes_read(limit), show(plan)
+    else:
+        assert "casesearch_order_idx" in indexes_read(limit), show(plan)
+        assert not [n for n in _nodes(limit) if n["Node Type"] == "Sort"], show(plan)
+
+
+def test_a_text_search_counts_its_matches_through_an_index(desk):
+    """The one count of a text search (up to ``RANKED_MATCHES``, it decides the order and
+    is the list's count) stops at the bound and reads no table whole: a frequent word's
+    first thousand matches by an index, a rare word's from the GIN index."""
+    filterset = CaseListView.filterset_class(
+        {"q": "paiement"}, queryset=CaseListView().get_queryset()
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert filterset.qs is not None
+    (sql,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    plan = plan_of_sql(sql)
+    assert filterset.search_matches.counted == case_selectors.RANKED_MATCHES + 1
+    assert plan["Plans"][0]["Node Type"] == "Limit", show(plan)
+    assert not seq_scans(plan), show(plan)
+    rare = CaseListView.filterset_class(
+        {"q": "Zahlungsdatei"}, queryset=CaseListView().get_queryset()
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert rare.qs is not None
+    (sql,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    plan = plan_of_sql(sql)
+    assert rare.search_matches.counted == 160
+    assert "casesearch_vector_idx" in indexes_read(plan), show(plan)
+    assert not seq_scans(plan), show(plan)
 
 
 # --- the callback queue and the caller lookup ----------------------------------------------
@@ -466,9 +502,7 @@ def test_the_caller_lookup_reads_an_index(desk, query, kind, indexes):
     for sql in (q["sql"] for q in queries.captured_queries):
         if not sql.startswith("SELECT") or '"customers_' not in sql:
             continue
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
-            plan = cursor.fetchone()[0][0]["Plan"]
+        plan = plan_of_sql(sql)
         assert not seq_scans(plan), f"{sql}\n{show(plan)}"
         read |= indexes_read(plan)
     assert read & indexes, read

@@ -153,9 +153,10 @@ FILL = [
         "case search",
         """
         INSERT INTO cases_casesearch (case_id, config, subject, description, notes, emails,
-            vector)
+            vector, urgent, created_at)
         SELECT id, 'q3_french', subject, '', '', '',
-            setweight(to_tsvector('q3_french', subject), 'A')
+            setweight(to_tsvector('q3_french', subject), 'A'),
+            support_plus AND status IN ('open', 'waiting'), created_at
         FROM cases_case WHERE id >= %(case0)s
         """,
     ),
