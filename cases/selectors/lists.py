@@ -119,7 +119,7 @@ def case_search_in_order(cases: QuerySet[Case]) -> tuple[QuerySet[Case], SearchM
     """The matches of a text search (:func:`case_search`, every other filter of the list
     applied) in their order: best match first when at most ``RANKED_MATCHES`` cases match,
     else urgent and newest first (``NEWEST_ORDER``). One bounded count decides; the list's
-    paginator takes it as its own (``BoundedPaginator``'s ``counted``)."""
+    paginator takes it as its own (``q3helpdesk.ui.pages.BoundedPaginator``'s ``counted``)."""
     bound = RANKED_MATCHES
     matches = SearchMatches(cases.order_by().values("pk")[: bound + 1].count(), bound)
     if matches.ranked:

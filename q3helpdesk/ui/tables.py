@@ -25,7 +25,7 @@ import inspect
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cached_property, partialmethod
+from functools import partialmethod
 from typing import Any
 
 import django_tables2 as tables
@@ -45,10 +45,10 @@ from django_tables2.columns import BooleanColumn, DateColumn, DateTimeColumn
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.utils import AttributeDict, signature
 
+from .pages import BoundedPaginator
 from .rendering import NumberedUrl
 
 MAX_PER_PAGE = 100
-COUNT_BOUND = 5000  # rows counted past the start of the page shown, at most
 NUMBER_FIELDS = (models.IntegerField, models.DecimalField, models.FloatField)
 FIGURE = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
 # The format django-tables2's date columns put in their one-line template.
@@ -80,60 +80,6 @@ class AmountColumn(tables.Column):
 
     def value(self, value):
         return value
-
-
-class BoundedPaginator(Paginator):
-    """Counts a list's rows only as far as the pages can lead from the one shown.
-
-    A list of 100 000 ledger rows would otherwise run ``COUNT(*)`` over all of them on
-    every view. This paginator counts at most ``COUNT_BOUND`` rows from the start of the
-    page asked for (``SELECT COUNT(*) FROM (… LIMIT 5001 OFFSET …)``): below the bound the
-    count is exact; past it ``exact`` is False and ``count`` is a lower bound, which the
-    list shows as "more than 5 000 rows" with the pages up to there (each page further on
-    counts again from where it stands). A page past the end counts the whole list once,
-    to lead back to the last page.
-
-    ``bound`` sets another bound for a list; ``counted`` is a count the list's view made
-    already, from the list's start with the same bound (up to ``bound`` + 1 rows): it
-    serves the first page, and every page when it is exact.
-    """
-
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
-        self._queryset = kwargs.pop("queryset", None)
-        self._number = kwargs.pop("number", 1)
-        self._bound = kwargs.pop("bound", COUNT_BOUND)
-        self._counted = kwargs.pop("counted", None)
-        super().__init__(object_list, per_page, orphans, allow_empty_first_page, **kwargs)
-        self.exact = True
-
-    @cached_property
-    def count(self) -> int:
-        if self._queryset is None:
-            return super().count
-        try:
-            number = max(int(self._number), 1)
-        except (TypeError, ValueError):
-            number = 1
-        start = (number - 1) * self.per_page
-        if self._counted is not None and self._counted <= self._bound:
-            return self._counted  # the whole list, counted
-        if self._counted is not None and start == 0:
-            self.exact = False
-            return self._bound
-        rows = self._queryset
-        query = rows.query
-        plain = not (query.distinct or query.combinator or query.values_select or query.group_by)
-        if plain:
-            # How many rows lie past the start does not depend on their order: only the
-            # keys, no order, no joins for related rows, no sums the page shows.
-            rows = rows.order_by().values("pk")
-        ahead = rows[start : start + self._bound + 1].count()
-        if ahead > self._bound:
-            self.exact = False
-            return start + self._bound
-        if ahead == 0 and start:
-            return self._queryset.count()
-        return start + ahead
 
 
 _UNRESOLVED = object()

@@ -8,13 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from q3helpdesk.roles import Role
-from q3helpdesk.ui import tables as ui_tables
+from q3helpdesk.ui import pages as ui_pages
 from tests.factories import CustomerFactory
 
 
 @pytest.fixture
 def thirty(db, user_with_role, client, monkeypatch):
-    monkeypatch.setattr(ui_tables, "COUNT_BOUND", 10)
+    monkeypatch.setattr(ui_pages, "COUNT_BOUND", 10)
     for n in range(30):
         CustomerFactory(number=f"7{n:04d}", name=f"Kunde {n:02d}")
     client.force_login(user_with_role(Role.SUPPORT))
