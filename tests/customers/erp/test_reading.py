@@ -192,3 +192,11 @@ def test_size_and_row_limits(monkeypatch):
     with translation.override("fr"), pytest.raises(ValidationError) as refused:
         read_erp_file(content=rows.encode(), name="a.csv")
     assert "dépasse" in refused.value.messages[0]
+
+
+def test_workbooks_are_parsed_by_defusedxml():
+    """An uploaded workbook is untrusted XML: openpyxl parses it through defusedxml (a
+    dependency of the project) against entity bombs."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
