@@ -16,6 +16,7 @@ from .customers import (
     contact_update,
     customer_create,
     customer_create_with_contact,
+    customer_update,
 )
 from .licences import (
     credit_change_check,
@@ -41,6 +42,7 @@ __all__ = [
     "credit_change_check",
     "customer_create",
     "customer_create_with_contact",
+    "customer_update",
     "half_fare_subscribe",
     "half_fare_update",
     "licence_create",

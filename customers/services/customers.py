@@ -1,5 +1,5 @@
 """Customers and their contact persons: creating them (with the next free number) and
-changing a contact."""
+changing them."""
 
 from __future__ import annotations
 
@@ -42,21 +42,19 @@ def customer_create(
     if number is None:
         advisory_lock("customers.customer_number")
         number = _next_customer_number()
-    # Free text is checked against its column here (with the field's name in the message);
-    # coded values (number, country, language, phone) get their own messages from full_clean.
     customer = Customer(
         number=str(number) if isinstance(number, int) else _text(number, _("The number")),
-        name=_text(name, _("The name"), _max_length(Customer, "name")),
-        street=_text(street, _("The street"), _max_length(Customer, "street")),
-        house_number=_text(
-            house_number, _("The house number"), _max_length(Customer, "house_number")
+        **_customer_fields(
+            name=name,
+            street=street,
+            house_number=house_number,
+            postcode=postcode,
+            city=city,
+            country=country,
+            language=language,
+            email=email,
+            phone=phone,
         ),
-        postcode=_text(postcode, _("The postcode"), _max_length(Customer, "postcode")),
-        city=_text(city, _("The city"), _max_length(Customer, "city")),
-        country=_text(country, _("The country")).upper(),
-        language=_text(language, _("The language")),
-        email=_text(email, _("The e-mail address"), _max_length(Customer, "email")),
-        phone=_text(phone, _("The phone number")),
     )
     customer.full_clean()
     try:
@@ -66,6 +64,63 @@ def customer_create(
         raise ValidationError(
             _("The customer number %(number)s is already taken.") % {"number": customer.number}
         ) from exc
+    return customer
+
+
+def _customer_fields(
+    *, name, street, house_number, postcode, city, country, language, email, phone
+) -> dict:
+    # Free text is checked against its column here (with the field's name in the message);
+    # coded values (number, country, language, phone) get their own messages from full_clean.
+    return {
+        "name": _text(name, _("The name"), _max_length(Customer, "name")),
+        "street": _text(street, _("The street"), _max_length(Customer, "street")),
+        "house_number": _text(
+            house_number, _("The house number"), _max_length(Customer, "house_number")
+        ),
+        "postcode": _text(postcode, _("The postcode"), _max_length(Customer, "postcode")),
+        "city": _text(city, _("The city"), _max_length(Customer, "city")),
+        "country": _text(country, _("The country")).upper(),
+        "language": _text(language, _("The language")),
+        "email": _text(email, _("The e-mail address"), _max_length(Customer, "email")),
+        "phone": _text(phone, _("The phone number")),
+    }
+
+
+@service
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    name: str,
+    street: str | None = "",
+    house_number: str | None = "",
+    postcode: str | None = "",
+    city: str | None = "",
+    country: str | None = "CH",
+    language: str | None = "fr",
+    email: str | None = "",
+    phone: str | None = "",
+) -> Customer:
+    """Change a customer's name, address, language, e-mail or phone (an address moved, a
+    firm renamed in the ERP). The number stays: it is the customer's key everywhere."""
+    _require_saved(customer, Customer, _("Choose an existing customer."))
+    fields = _customer_fields(
+        name=name,
+        street=street,
+        house_number=house_number,
+        postcode=postcode,
+        city=city,
+        country=country,
+        language=language,
+        email=email,
+        phone=phone,
+    )
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    for attribute, value in fields.items():
+        setattr(customer, attribute, value)
+    customer.full_clean()
+    customer.save()
     return customer
 
 
