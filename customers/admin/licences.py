@@ -97,7 +97,7 @@ class RentalPeriodInline(admin.TabularInline):
 class LicenceForm(CreditCheckedForm):
     class Meta:
         model = Licence
-        fields = ["customer", "kind", "variant", "modules"]
+        fields = ["customer", "number", "kind", "variant", "modules"]
 
     def check_credit(self) -> None:
         # The modules decide the credit column: checked with the modules chosen here.
@@ -118,9 +118,9 @@ class LicenceAdmin(CheckedInputAdminMixin, SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         licence_credit_sync(licence=form.instance)
 
-    list_display = ["customer", "kind", "variant"]
+    list_display = ["customer", "number", "kind", "variant"]
     list_filter = ["kind", "variant", "modules"]
-    search_fields = ["customer__number", "customer__name"]
+    search_fields = ["number", "customer__number", "customer__name"]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
     filter_horizontal = ["modules"]

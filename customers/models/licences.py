@@ -64,6 +64,16 @@ class Licence(models.Model):
         _("kind"), max_length=10, choices=LicenceKind.choices, default=LicenceKind.RENTAL
     )
     variant = models.CharField(_("variant"), max_length=10, choices=LicenceVariant.choices)
+    # The ERP's key of the licence (the ERP import finds it by this number); none for a
+    # licence entered at the desk only.
+    number = models.CharField(
+        _("licence number"),
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("The licence's number in the ERP; empty for a licence entered here."),
+    )
     modules = models.ManyToManyField(Module, related_name="licences", verbose_name=_("modules"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[modules])

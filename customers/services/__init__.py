@@ -8,6 +8,7 @@ One module per concept; import the services from here:
 - ``customers``: customers and their contact persons
 - ``licences``: licences and rental periods, and the credit derived from them
 - ``subscriptions``: half-fare and Support+ subscriptions (R6, R7)
+- ``erp``: the customer base loaded from an ERP file, row by row through the above
 """
 
 from .customers import (
@@ -18,6 +19,7 @@ from .customers import (
     customer_create_with_contact,
     customer_update,
 )
+from .erp import ErpReport, erp_import
 from .licences import (
     credit_change_check,
     licence_create,
@@ -37,12 +39,14 @@ from .subscriptions import (
 
 __all__ = [
     "FIRST_CUSTOMER_NUMBER",
+    "ErpReport",
     "contact_create",
     "contact_update",
     "credit_change_check",
     "customer_create",
     "customer_create_with_contact",
     "customer_update",
+    "erp_import",
     "half_fare_subscribe",
     "half_fare_update",
     "licence_create",

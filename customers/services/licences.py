@@ -15,7 +15,7 @@ from q3helpdesk.guards import service
 
 from ..credit import ledger
 from ..models import Customer, Licence, LicenceVariant, Module, RentalPeriod
-from ._common import _require_saved, _require_span
+from ._common import _max_length, _require_saved, _require_span, _text
 
 
 def _modules(modules) -> list[Module]:
@@ -39,12 +39,23 @@ def _modules(modules) -> list[Module]:
 @service(own_checks=("modules",))
 @transaction.atomic
 def licence_create(
-    *, customer: Customer, variant: str, modules: list[str], kind: str = "rental"
+    *,
+    customer: Customer,
+    variant: str,
+    modules: list[str],
+    kind: str = "rental",
+    number: str | None = None,
 ) -> Licence:
-    """Create a licence with its modules (codes such as ``["COFI", "SAL"]``)."""
+    """Create a licence with its modules (codes such as ``["COFI", "SAL"]``); ``number``
+    is the ERP's licence number, when there is one."""
     _require_saved(customer, Customer, _("Choose an existing customer."))
     chosen = _modules(modules)
-    licence = Licence(customer=customer, variant=variant, kind=kind)
+    licence = Licence(
+        customer=customer,
+        variant=variant,
+        kind=kind,
+        number=_text(number, _("The licence number"), _max_length(Licence, "number")) or None,
+    )
     licence.full_clean()
     licence.save()
     licence.modules.set(chosen)
