@@ -6,8 +6,10 @@ One module per concept; import the selectors from here:
   the home page's head counts
 - ``lookup``: the caller lookup (``customer_lookup``) and phone numbers
 - ``lists``: the customer list and possible duplicates of a new customer
+- ``erp``: the customer base as the ERP export writes it
 """
 
+from .erp import customers_for_erp
 from .lists import (
     PossibleDuplicate,
     current_periods,
@@ -56,6 +58,7 @@ __all__ = [
     "current_periods",
     "customer_lookup",
     "customer_overview",
+    "customers_for_erp",
     "customers_for_list",
     "half_fare_running",
     "normalise_phone",

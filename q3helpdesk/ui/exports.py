@@ -100,20 +100,23 @@ def _xlsx_bytes(dataset: tablib.Dataset) -> bytes:
     return out.getvalue()
 
 
-def export_response(table: Table, *, fmt: str, name: str) -> HttpResponse:
-    """``table`` as a download ``<name>.<fmt>``; an unknown format is not found."""
-    if fmt not in EXPORT_FORMATS:
-        raise Http404("unknown export format")
-    rows = table_rows(table, for_csv=fmt == "csv")
-    dataset = tablib.Dataset(headers=next(rows), title=name[:31])
+def export_bytes(rows: Iterator[list], *, fmt: str, title: str) -> bytes:
+    """A header row and its rows (cells from ``export_cell``) as a CSV or XLSX file."""
+    dataset = tablib.Dataset(headers=next(rows), title=title[:31])
     for row in rows:
         dataset.append(row)
     if fmt == "csv":
         # The byte-order mark tells Excel it is UTF-8; ";" is the list separator of Swiss
         # Windows, so each cell opens in its own column.
-        content = dataset.export("csv", delimiter=";").encode("utf-8-sig")
-    else:
-        content = _xlsx_bytes(dataset)
+        return dataset.export("csv", delimiter=";").encode("utf-8-sig")
+    return _xlsx_bytes(dataset)
+
+
+def export_response(table: Table, *, fmt: str, name: str) -> HttpResponse:
+    """``table`` as a download ``<name>.<fmt>``; an unknown format is not found."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404("unknown export format")
+    content = export_bytes(table_rows(table, for_csv=fmt == "csv"), fmt=fmt, title=name)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
