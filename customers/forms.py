@@ -83,3 +83,15 @@ class ContactForm(SafeTextForm, forms.Form):
         choices=[("", _("The customer's language")), *Language.choices],
         required=False,
     )
+
+
+class ErpUploadForm(forms.Form):
+    """An ERP export to load: CSV or XLSX, checked by a dry run before anything is written."""
+
+    file = forms.FileField(
+        label=_("ERP file (CSV or XLSX)"),
+        help_text=_(
+            "One row per customer, contact, licence, rental period, half-fare or Support+"
+            " subscription, with the customer's number; headers in French, German or English."
+        ),
+    )

@@ -1,19 +1,27 @@
-"""The customer list and the contact pages."""
+"""The customer list, the contact pages, and the customer base from and to the ERP."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
 from q3helpdesk.roles import requires
+from q3helpdesk.ui.exports import CONTENT_TYPES, EXPORT_FORMATS
 from q3helpdesk.ui.views import TableListView
 
+from .erp.applying import Outcome
+from .erp.columns import Record
+from .erp.writing import erp_export
 from .filters import CustomerFilter
-from .forms import ContactForm
-from .models import Contact, Customer
+from .forms import ContactForm, ErpUploadForm
+from .models import Contact, Customer, ErpImport
 from .selectors import customers_for_list
-from .services import contact_create, contact_update
+from .services import contact_create, contact_update, erp_import_confirm, erp_import_upload
 from .tables import CustomerTable
 
 
@@ -72,3 +80,97 @@ def contact_edit(request, number: str, pk: int):
             messages.success(request, _("Contact %(name)s saved.") % {"name": contact.name})
             return redirect("customer_detail", number=contact.customer.number)
     return _contact_form_page(request, contact.customer, form, contact)
+
+
+# --- the customer base from and to the ERP ---------------------------------------------
+
+EXCHANGE_ERP = "customers.exchange_erp"
+REPORT_PAGE = 100  # rows of a report shown at once
+
+
+@requires(EXCHANGE_ERP)
+def erp_import_new(request):
+    """Upload an ERP file: it is kept and checked (a dry run) in the background."""
+    form = ErpUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            created = erp_import_upload(
+                content=upload.read(),
+                name=upload.name,
+                language=get_language()[:2],
+                created_by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return redirect("erp_import", pk=created.pk)
+    recent = ErpImport.objects.select_related("created_by")[:10]
+    return render(request, "customers/erp_import_new.html", {"form": form, "recent": recent})
+
+
+@requires(EXCHANGE_ERP)
+@require_safe
+def erp_import_detail(request, pk: int):
+    """The report of an upload: while the worker checks or imports it, a progress note
+    (htmx polls it); then each row's outcome (``?outcome=`` one of them), a page at a time."""
+    uploads = ErpImport.objects.select_related("created_by", "confirmed_by")
+    upload = get_object_or_404(uploads, pk=pk)
+    if request.htmx and request.GET.get("poll"):
+        response = render(request, "customers/erp_import_detail.html#status", {"upload": upload})
+        if not upload.busy:
+            response["HX-Refresh"] = "true"
+        return response
+    outcome = request.GET.get("outcome", "")
+    if outcome not in Outcome.values:
+        outcome = ""  # every row that is not unchanged
+    shown = [
+        row
+        for row in upload.rows
+        if row["outcome"] == outcome or (not outcome and row["outcome"] != Outcome.UNCHANGED)
+    ]
+    page = Paginator(shown, REPORT_PAGE).get_page(request.GET.get("page"))
+    records, outcomes = dict(Record.choices), dict(Outcome.choices)
+    for row in page.object_list:
+        row["record_label"] = records.get(row["record"], "?")
+        row["outcome_label"] = outcomes.get(row["outcome"], "")
+    refused = {row["customer"] for row in upload.rows if row["outcome"] == Outcome.REFUSED}
+    context = {
+        "upload": upload,
+        "page": page,
+        "outcome": outcome,
+        "outcomes": [
+            (value, label, upload.counts.get(value, 0)) for value, label in Outcome.choices
+        ],
+        "refused_customers": len(refused),
+    }
+    return render(request, "customers/erp_import_detail.html", context)
+
+
+@requires(EXCHANGE_ERP)
+@require_POST
+def erp_import_confirm_view(request, pk: int):
+    """Import a checked upload for good (the worker does it)."""
+    upload = get_object_or_404(ErpImport, pk=pk)
+    try:
+        erp_import_confirm(upload=upload, confirmed_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The import has started; the report follows as it goes."))
+    return redirect("erp_import", pk=upload.pk)
+
+
+@requires(EXCHANGE_ERP)
+@require_safe
+def erp_export_download(request):
+    """The customer base as an ERP file (``?format=csv`` or ``xlsx``), headers in the
+    user's language; importing it again changes nothing."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in EXPORT_FORMATS:
+        raise Http404("unknown export format")
+    export = erp_export(fmt=fmt, language=get_language()[:2])
+    response = HttpResponse(export.content, content_type=CONTENT_TYPES[fmt])
+    day = timezone.localdate()
+    response["Content-Disposition"] = f'attachment; filename="customers-erp-{day:%Y-%m-%d}.{fmt}"'
+    return response

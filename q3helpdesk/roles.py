@@ -70,12 +70,19 @@ _WORK_CASES = [
 ]
 
 _READ_INVOICES = ["billing.view_invoice", "billing.view_invoiceline", "billing.view_invoicerun"]
+# Billing keeps the customer base in step with the ERP: uploads, checks, imports, exports.
+_EXCHANGE_ERP = ["customers.exchange_erp", "customers.view_erpimport"]
 _WORK_INVOICES = ["billing.add_invoice", "billing.change_invoice", "billing.add_invoicerun"]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.INFOLINE: _READ_CUSTOMERS + _DESK_WRITES + _READ_CASES + _WORK_CASES,
     Role.SUPPORT: _READ_CUSTOMERS + _DESK_WRITES + _READ_CASES + _WORK_CASES,
-    Role.BILLING: _READ_CUSTOMERS + _AUDIT_LEDGER + _READ_CASES + _READ_INVOICES + _WORK_INVOICES,
+    Role.BILLING: _READ_CUSTOMERS
+    + _AUDIT_LEDGER
+    + _READ_CASES
+    + _READ_INVOICES
+    + _WORK_INVOICES
+    + _EXCHANGE_ERP,
     Role.MANAGER: _READ_CUSTOMERS + _AUDIT_LEDGER + _READ_CASES + _READ_INVOICES,
 }
 

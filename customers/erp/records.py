@@ -123,6 +123,7 @@ class Line:
     row: ErpRow
     record: str | None
     key: str  # what the row is about: the customer number, a contact's name, a licence …
+    customer: str = ""  # the customer number the row names
     value: Value | None = None
     outcome: str = ""  # an ``Outcome`` once applied
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field, old, new)
@@ -157,6 +158,7 @@ def customer_lines(erp: ErpFile) -> tuple[list[CustomerLines], list[Line]]:
             line.message = line.message or _("The row has no customer number.")
             orphans.append(line)
             continue
+        line.customer = number
         customers.setdefault(number, CustomerLines(number)).lines.append(line)
     for group in customers.values():
         _refuse_repeated_keys(group)

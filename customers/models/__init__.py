@@ -20,6 +20,7 @@ from .customers import (
     country_validator,
     customer_number_validator,
 )
+from .erp import ErpImport, ErpImportStatus
 from .keys import (
     NameKeyed,
     fold_key,
@@ -57,6 +58,8 @@ __all__ = [
     "SUPPORT_PLUS_VARIANTS",
     "Contact",
     "Customer",
+    "ErpImport",
+    "ErpImportStatus",
     "HalfFareQuerySet",
     "HalfFareSubscription",
     "Language",

@@ -19,7 +19,7 @@ from .customers import (
     customer_create_with_contact,
     customer_update,
 )
-from .erp import ErpReport, erp_import
+from .erp import ErpReport, erp_import, erp_import_confirm, erp_import_run, erp_import_upload
 from .licences import (
     credit_change_check,
     licence_create,
@@ -47,6 +47,9 @@ __all__ = [
     "customer_create_with_contact",
     "customer_update",
     "erp_import",
+    "erp_import_confirm",
+    "erp_import_run",
+    "erp_import_upload",
     "half_fare_subscribe",
     "half_fare_update",
     "licence_create",

@@ -12,12 +12,26 @@ changes nothing; the import never deletes.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from q3helpdesk.guards import service
 
 from ..erp.applying import Outcome, apply_customer
 from ..erp.reading import read_erp_file
 from ..erp.records import Line, customer_lines
+from ..models import ErpImport, ErpImportStatus
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,6 +54,7 @@ class ErpReport:
         return [line for line in self.lines if line.outcome == Outcome.REFUSED]
 
 
+@service
 def erp_import(*, content: bytes, name: str = "", dry_run: bool = False) -> ErpReport:
     """Import an ERP file (CSV or XLSX, see ``customers.erp``); raises ``ValidationError``
     when the file as a whole cannot be read (nothing is written then)."""
@@ -53,3 +68,80 @@ def erp_import(*, content: bytes, name: str = "", dry_run: bool = False) -> ErpR
     every = [*orphans, *(line for group in groups for line in group.lines)]
     report.lines = sorted(every, key=lambda line: (line.row.sheet, line.row.line))
     return report
+
+
+# --- an upload, checked and confirmed in the background ---------------------------------
+
+
+def _tasks():
+    from .. import tasks  # the worker's module imports these services
+
+    return tasks
+
+
+@service
+@transaction.atomic
+def erp_import_upload(
+    *, content: bytes, name: str, language: str = "fr", created_by: User | None = None
+) -> ErpImport:
+    """Keep an uploaded ERP file and queue its dry run. A file that cannot be read at all
+    is refused now, with the reason; nothing of the customer base is written until the
+    upload is confirmed (:func:`erp_import_confirm`)."""
+    read_erp_file(content=content, name=name)  # the whole file's problems, before any row
+    digest = hashlib.sha256(content).hexdigest()[:12]
+    upload = ErpImport(name=name[:200], language=language[:2], created_by=created_by)
+    upload.file.save(f"{digest}-{name[-80:]}", ContentFile(content), save=False)
+    upload.save()
+    transaction.on_commit(lambda: _tasks().erp_import_run.enqueue(upload.pk, False))
+    return upload
+
+
+@service
+@transaction.atomic
+def erp_import_confirm(*, upload: ErpImport, confirmed_by: User | None = None) -> ErpImport:
+    """Import a checked upload for good (in the background): the same rows through the
+    same services, one transaction per customer."""
+    upload = ErpImport.objects.select_for_update().get(pk=upload.pk)
+    if upload.status != ErpImportStatus.CHECKED:
+        raise ValidationError(_("Only a checked file can be imported, and only once."))
+    upload.status, upload.confirmed_by = ErpImportStatus.APPLYING, confirmed_by
+    upload.save(update_fields=["status", "confirmed_by"])
+    transaction.on_commit(lambda: _tasks().erp_import_run.enqueue(upload.pk, True))
+    return upload
+
+
+@service
+def erp_import_run(*, upload: ErpImport, apply: bool) -> ErpImport:
+    """The worker's part: the dry run of an upload, or its import; the report is kept on
+    the upload. A run that fails is marked failed, with the reason."""
+    try:
+        with upload.file.open("rb") as handle:
+            content = handle.read()
+        with translation.override(upload.language):
+            report = erp_import(content=content, name=upload.name, dry_run=not apply)
+            rows = [_row(line) for line in report.lines]
+    except ValidationError as exc:
+        upload.status, upload.error = ErpImportStatus.FAILED, " ".join(exc.messages)
+    except Exception as exc:
+        logger.exception("ERP import %s failed", upload.pk)
+        upload.status, upload.error = ErpImportStatus.FAILED, f"{type(exc).__name__}: {exc}"
+    else:
+        upload.status = ErpImportStatus.APPLIED if apply else ErpImportStatus.CHECKED
+        upload.counts, upload.rows = report.counts, rows
+        upload.unknown_columns = report.unknown_columns
+    upload.finished_at = timezone.now()
+    upload.save()
+    return upload
+
+
+def _row(line: Line) -> dict:
+    return {
+        "line": line.row.line,
+        "sheet": line.row.sheet,
+        "record": line.record or "",
+        "customer": line.customer,
+        "key": line.key,
+        "outcome": line.outcome,
+        "changes": [list(change) for change in line.changes],
+        "message": line.message,
+    }

@@ -22,6 +22,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import models
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,7 +31,15 @@ from hypothesis.extra.django import TestCase
 from billing.services import invoice_drafts
 from cases.models import Callback, Case, InboundEmail, SupportEmail
 from cases.services import time_entry_add
-from customers.models import Contact, Customer, HalfFareSubscription, Licence, RentalPeriod
+from customers.models import (
+    Contact,
+    Customer,
+    ErpImport,
+    ErpImportStatus,
+    HalfFareSubscription,
+    Licence,
+    RentalPeriod,
+)
 from q3helpdesk.guards import LABELS, MULTI_LINE
 from tests.factories import ContactFactory, HalfFareFactory, UserFactory, rental_customer
 from tests.factories import support_plus as subscribe_support_plus
@@ -169,6 +178,11 @@ class ServiceFuzz(TestCase):
             world[HalfFareSubscription] = HalfFareFactory(customer=customer)
             subscription = subscribe_support_plus(customer, [contact])
             world[type(subscription)] = subscription
+            world[ErpImport] = ErpImport.objects.create(
+                name="kunden.csv",
+                file=ContentFile(b"Satzart;Kundennummer\r\nKunde;10001\r\n", name="kunden.csv"),
+                status=ErpImportStatus.CHECKED,
+            )
         cls.world = world
 
     # -- values ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from cases.callbacks import callback_schedule
 from cases.emails import email_send
 from cases.models import CannedReply, EmailAttachment, InboundEmail
 from cases.services import case_create, time_entry_add
+from customers.models import ErpImport, ErpImportStatus
 from tests.factories import ContactFactory, make_company, rental_customer
 
 # The desk's day in these tests: inside the factories' rental period (2026).
@@ -85,7 +86,14 @@ def build_world() -> World:
     run = InvoiceRun.objects.create(period_start=date(2026, 3, 1), period_end=date(2026, 3, 31))
     line = draft.lines.first()
     assert Invoice.objects.filter(status="draft").exists() and line is not None
+    erp = ErpImport.objects.create(
+        name="kunden.csv",
+        file=ContentFile(b"Satzart;Kundennummer\r\nKunde;10001\r\n", name="kunden.csv"),
+        status=ErpImportStatus.CHECKED,
+    )
     by_name = {
+        "erp_import": {"pk": erp.pk},
+        "erp_import_confirm": {"pk": erp.pk},
         "invoice_run": {"pk": run.pk},
         "invoice": {"pk": draft.pk},
         "invoice#issued": {"pk": issued.pk},  # its page holds the cancellation form

@@ -1,0 +1,117 @@
+"""The ERP import from the desk (issue 18): Billing uploads a file, the worker checks it
+(a dry run: nothing written), the report shows each row, Billing confirms, the worker
+imports, and the customers are at the desk with their credit. Other roles may not."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from billing.selectors import credit_balance
+from customers.models import Customer, ErpImport, ErpImportStatus
+from q3helpdesk.roles import Role
+
+# The worker runs for real: it needs committed rows and its own transactions.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+FILES = Path(__file__).parent / "files"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def run_worker():
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+@pytest.fixture
+def billing(client, user_with_role):
+    client.force_login(user_with_role(Role.BILLING, username="barbara"))
+    return client
+
+
+def upload(client, name="erp_fr_windows1252.csv", language="fr"):
+    with (FILES / name).open("rb") as handle:
+        return client.post(
+            "/erp/import/", {"file": handle}, HTTP_ACCEPT_LANGUAGE=language, follow=False
+        )
+
+
+def test_upload_check_confirm_and_the_customers_are_at_the_desk(billing):
+    response = upload(billing)
+    assert response.status_code == 302
+    erp = ErpImport.objects.get()
+    assert response["Location"] == f"/erp/import/{erp.pk}/"
+    assert erp.status == ErpImportStatus.CHECKING and erp.created_by.username == "barbara"
+    page = billing.get(response["Location"], HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'data-status="checking"' in page and "hx-trigger" in page
+    run_worker()
+    erp.refresh_from_db()
+    assert erp.status == ErpImportStatus.CHECKED
+    assert erp.counts["new"] == 9 and not Customer.objects.exists()  # a dry run
+    page = billing.get(f"/erp/import/{erp.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Vérifié : toutes les lignes peuvent être importées." in page
+    assert page.count('class="erp-new"') == 9
+    assert "Colonnes ignorées : Remarque" in page
+    response = billing.post(f"/erp/import/{erp.pk}/confirm/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 302
+    erp.refresh_from_db()
+    assert erp.status == ErpImportStatus.APPLYING and erp.confirmed_by.username == "barbara"
+    run_worker()
+    erp.refresh_from_db()
+    assert erp.status == ErpImportStatus.APPLIED
+    dubois = Customer.objects.get(number="100502")
+    assert credit_balance(customer=dubois, on=date(2026, 3, 2)).granted == 35 + 120
+    # Once only.
+    again = billing.post(f"/erp/import/{erp.pk}/confirm/", HTTP_ACCEPT_LANGUAGE="fr", follow=True)
+    assert "Seul un fichier vérifié peut être importé, et une seule fois." in again.content.decode()
+
+
+def test_a_refused_row_is_shown_with_its_reason_in_german(billing):
+    content = (FILES / "erp_de_utf8_bom.csv").read_bytes().replace(b",Profi,", b",Gold,")
+    billing.post(
+        "/erp/import/",
+        {"file": SimpleUploadedFile("kunden.csv", content, content_type="text/csv")},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    run_worker()
+    erp = ErpImport.objects.get()
+    assert erp.status == ErpImportStatus.CHECKED and erp.language == "de"
+    page = billing.get(f"/erp/import/{erp.pk}/?outcome=refused", HTTP_ACCEPT_LANGUAGE="de")
+    html = page.content.decode()
+    assert "«Gold» ist kein bekannter Wert (Variante)" in html
+    assert "1 Kunde hat eine abgelehnte Zeile und bleibt, wie er ist." in html
+
+
+def test_a_file_that_cannot_be_read_is_refused_at_once(billing):
+    response = billing.post(
+        "/erp/import/",
+        {"file": SimpleUploadedFile("notes.csv", b"Nom;NPA\nDubois;1204\n")},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 200
+    assert "pas de colonne pour le numéro de client" in response.content.decode()
+    assert not ErpImport.objects.exists()
+
+
+def test_the_export_downloads_in_the_users_language(billing):
+    upload(billing)
+    run_worker()
+    erp = ErpImport.objects.get()
+    billing.post(f"/erp/import/{erp.pk}/confirm/")
+    run_worker()
+    response = billing.get("/erp/export/?format=csv", HTTP_ACCEPT_LANGUAGE="de")
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.decode("utf-8-sig").startswith("Satzart;Kundennummer;")
+    assert billing.get("/erp/export/?format=pdf").status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.INFOLINE, Role.SUPPORT, Role.MANAGER])
+def test_other_roles_may_not(client, user_with_role, role):
+    client.force_login(user_with_role(role))
+    assert client.get("/erp/import/").status_code == 403
+    assert client.get("/erp/export/?format=csv").status_code == 403
