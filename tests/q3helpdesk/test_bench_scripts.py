@@ -4,7 +4,8 @@ They are scripts, not a package: imported from their folder as the scripts impor
 other. Nothing here asserts a time; what is checked is what a reader of the figures relies
 on: every page is measured with the rows it works on, ``--only`` and ``--json`` do what
 they say, the posting bench refuses real data and adds what it reports, the invoice bench
-leaves the database as it was.
+leaves the database as it was, the import bench loads a file the import accepts whole and
+refuses a database that holds customers.
 """
 
 import json
@@ -30,6 +31,7 @@ SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 if str(SCRIPTS) not in sys.path:
     sys.path.insert(0, str(SCRIPTS))
 
+import bench_import  # noqa: E402
 import bench_invoices  # noqa: E402
 import bench_pages  # noqa: E402
 import bench_posting  # noqa: E402
@@ -277,3 +279,19 @@ def test_the_posting_bench_finds_eligible_customers_with_open_cases(world, at_no
     cases = Case.objects.filter(pk__in=[pk for ids in by_customer.values() for pk in ids])
     for case in cases.select_related("customer"):
         assert support_status(customer=case.customer, on=TODAY).eligible
+
+
+def test_the_import_bench_loads_its_whole_file_and_the_same_file_again(capsys):
+    rows = bench_import.erp_file(12).decode("windows-1252").count("\r\n") - 1  # no header
+    bench_import.main(["--write", "--customers", "12"])
+    out = capsys.readouterr().out
+    assert f"| dry run | {rows} |" in out and f"| import | {rows} |" in out
+    assert f"new {rows} |" in out and "refused" not in out
+    assert f"| the same file again | {rows} |" in out and f"unchanged {rows} |" in out
+    with pytest.raises(SystemExit, match="holds customers"):
+        bench_import.main(["--write", "--customers", "1"])
+
+
+def test_the_import_bench_needs_the_write_flag():
+    with pytest.raises(SystemExit):
+        bench_import.main(["--customers", "1"])
