@@ -14,8 +14,9 @@ from q3helpdesk.roles import requires
 from q3helpdesk.ui.exports import CONTENT_TYPES, EXPORT_FORMATS
 from q3helpdesk.ui.views import TableListView
 
-from .erp.applying import Outcome
 from .erp.columns import Record
+from .erp.outcomes import Outcome
+from .erp.reading import check_size
 from .erp.writing import erp_export
 from .filters import CustomerFilter
 from .forms import ContactForm, ErpUploadForm
@@ -95,6 +96,7 @@ def erp_import_new(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            check_size(upload.size)  # before the file is read into memory
             created = erp_import_upload(
                 content=upload.read(),
                 name=upload.name,
@@ -115,6 +117,8 @@ def erp_import_detail(request, pk: int):
     """The report of an upload: while the worker checks or imports it, a progress note
     (htmx polls it); then each row's outcome (``?outcome=`` one of them), a page at a time."""
     uploads = ErpImport.objects.select_related("created_by", "confirmed_by")
+    if request.htmx and request.GET.get("poll"):
+        uploads = uploads.defer("rows")  # the status only
     upload = get_object_or_404(uploads, pk=pk)
     if request.htmx and request.GET.get("poll"):
         response = render(request, "customers/erp_import_detail.html#status", {"upload": upload})

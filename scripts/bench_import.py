@@ -12,8 +12,9 @@ half-fare subscription for one in four; then times, on the configured database:
 2. the import (one transaction per customer, the credit derived by the ledger);
 3. the same file again (every row unchanged, nothing written).
 
-**This writes to the database** and keeps what it imported: it runs only with ``--write``
-and only on a database without customers (a first load, as a new installation does).
+**This writes to the database** and keeps what it imported: it runs only with ``--write``,
+never beside real customers (demo data at most, see ``benchlib.require_demo_data``), and
+into a database that does not hold the file's customers yet (a first load).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ except ModuleNotFoundError:  # imported from elsewhere (the tests): it sits next
 
 from django.utils import timezone
 
-from customers.erp.applying import Outcome
+from customers.erp.outcomes import Outcome
 from customers.models import Customer
 from customers.services import erp_import
 
@@ -56,6 +57,7 @@ COLUMNS = (
     ("end", "Fin"),
     ("rent", "Loyer annuel"),
 )
+FIRST_NUMBER = "300001"  # the file's customers: apart from the demo's numbers
 VARIANTS = ("Standard", "Advanced", "Profi", "Premium")
 MODULES = ("COFI", "COFI, SAL", "COFI, FAC, DEB", "SAL")
 
@@ -71,7 +73,7 @@ def erp_file(customers: int) -> bytes:
     last_year = (f"01.01.{year - 1}", f"31.12.{year - 1}")
     lines = [";".join(header for _key, header in COLUMNS)]
     for n in range(customers):
-        number = str(300001 + n)
+        number = str(int(FIRST_NUMBER) + n)
         lines.append(
             _line(
                 record="Client",
@@ -151,8 +153,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.write:
         parser.error("this benchmark imports into the database: run it with --write")
-    if Customer.objects.exists():
-        sys.exit("The database holds customers: this benchmark loads into an empty one.")
+    try:
+        benchlib.require_demo_data()  # never beside real customers
+    except benchlib.NotDemoData as exc:
+        sys.exit(str(exc))
+    if Customer.objects.filter(number__in=[FIRST_NUMBER, str(int(FIRST_NUMBER) + 1)]).exists():
+        sys.exit("The database holds the file's customers already: load into a fresh one.")
     benchlib.production_like()
     content = erp_file(args.customers)
     env = benchlib.environment(customers_in_file=args.customers, bytes=len(content))

@@ -15,23 +15,18 @@ the one it overlaps). The import never deletes what the file leaves out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 from datetime import date
 from functools import partial
 
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-from q3helpdesk.ui.tables import amount_text
 
 from ..models import (
     Contact,
     Customer,
     HalfFareSubscription,
     Licence,
-    LicenceVariant,
     RentalPeriod,
     SupportPlusSubscription,
 )
@@ -53,6 +48,17 @@ from ..services.subscriptions import (
     support_plus_subscribe,
 )
 from .columns import Record
+from .outcomes import (
+    Outcome,
+    attempt,
+    changes,
+    contact_of,
+    create_new,
+    matching,
+    phone_e164,
+    refuse,
+    update_saved,
+)
 from .records import (
     ContactRecord,
     CustomerLines,
@@ -63,13 +69,7 @@ from .records import (
     SpanRecord,
 )
 
-
-class Outcome(models.TextChoices):
-    NEW = "new", gettext_lazy("new")
-    CHANGED = "changed", gettext_lazy("changed")
-    UNCHANGED = "unchanged", gettext_lazy("unchanged")
-    REFUSED = "refused", gettext_lazy("refused")
-    NOT_APPLIED = "not_applied", gettext_lazy("not applied")
+logger = logging.getLogger(__name__)
 
 
 CUSTOMER_FIELDS = (
@@ -91,11 +91,22 @@ def apply_customer(group: CustomerLines, *, dry_run: bool) -> None:
     for line in group.lines:
         if line.value is None:
             line.outcome = Outcome.REFUSED
-    with transaction.atomic():
-        _Customer(group).apply()  # the readable rows, even when others were refused
-        refused = any(line.outcome == Outcome.REFUSED for line in group.lines)
-        if refused or dry_run:
-            transaction.set_rollback(True)
+    try:
+        with transaction.atomic():
+            _Customer(group).apply()  # the readable rows, even when others were refused
+            refused = any(line.outcome == Outcome.REFUSED for line in group.lines)
+            if refused or dry_run:
+                transaction.set_rollback(True)
+    except Exception:  # a fault, not a rule: this customer is left as it was, the others go on
+        logger.exception("ERP import of customer %s failed", group.number)
+        refused = True
+        for line in group.lines:
+            if line.outcome != Outcome.REFUSED:
+                refuse(
+                    line,
+                    _("Customer %(number)s could not be imported: the error is logged.")
+                    % {"number": group.number},
+                )
     if refused:
         for line in group.lines:
             if line.outcome in (Outcome.NEW, Outcome.CHANGED, ""):
@@ -103,65 +114,6 @@ def apply_customer(group: CustomerLines, *, dry_run: bool) -> None:
                 line.message = _("Not applied: another row of customer %(number)s was refused.") % {
                     "number": group.number
                 }
-
-
-def _attempt(line: Line, write: Callable[[], object], outcome: str) -> bool:
-    """Run one service call in a savepoint; the line is refused with its reasons when the
-    service refuses."""
-    try:
-        with transaction.atomic():
-            write()
-    except ValidationError as exc:
-        line.outcome, line.message = Outcome.REFUSED, " ".join(exc.messages)
-        return False
-    line.outcome = outcome
-    return True
-
-
-def _refuse(line: Line, message: str) -> None:
-    line.outcome, line.message = Outcome.REFUSED, message
-
-
-def _shown(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return f"{value:%d.%m.%Y}"
-    if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value)
-    if hasattr(value, "as_e164"):
-        return value.as_e164
-    return str(value)
-
-
-def _changes(model, saved: dict, wanted: dict) -> list[tuple[str, str, str]]:
-    """(field, old, new) for each field whose value the file changes, in words."""
-    changes = []
-    for name, new in wanted.items():
-        old = saved[name]
-        if old == new or (name == "modules" and sorted(old) == sorted(new)):
-            continue
-        label = str(model._meta.get_field(name).verbose_name)
-        if name == "annual_rent":
-            changes.append((label, amount_text(old), amount_text(new)))
-        elif name == "variant":
-            changes.append((label, str(LicenceVariant(old).label), str(LicenceVariant(new).label)))
-        else:
-            changes.append((label, _shown(old), _shown(new)))
-    return changes
-
-
-def _phone(value) -> str:
-    return value.as_e164 if value else ""
-
-
-def _update(line: Line, changes: list[tuple[str, str, str]], write: Callable[[], object]) -> None:
-    """A saved row the file names: unchanged, or changed through ``write``."""
-    line.changes = changes
-    if not changes:
-        line.outcome = Outcome.UNCHANGED
-        return
-    _attempt(line, write, Outcome.CHANGED)
 
 
 class _Customer:
@@ -195,46 +147,51 @@ class _Customer:
             ) % {"number": self.group.number}
             for line in self.group.lines:
                 if line.outcome != Outcome.REFUSED:
-                    _refuse(line, message)
+                    refuse(line, message)
             return False
         line, value = found[0]
-        wanted = {name: getattr(value, name) for name in CUSTOMER_FIELDS}
         if self.customer is None:
+            wanted = {name: getattr(value, name) for name in CUSTOMER_FIELDS}
 
             def create() -> None:
                 self.customer = customer_create(number=self.group.number, **wanted)
 
-            return _attempt(line, create, Outcome.NEW)
+            return create_new(line, Customer, wanted, create)
         customer = self.customer
         saved = {name: getattr(customer, name) for name in CUSTOMER_FIELDS}
-        saved["phone"] = _phone(customer.phone)
-        _update(
+        saved["phone"] = phone_e164(customer.phone)
+        # What the file says; the rest as saved (a column the file does not have).
+        wanted = {name: getattr(value, name) for name in CUSTOMER_FIELDS if name in value.given}
+        update_saved(
             line,
-            _changes(Customer, saved, wanted),
-            partial(customer_update, customer=customer, **wanted),
+            changes(Customer, saved, wanted),
+            partial(customer_update, customer=customer, **{**saved, **wanted}),
         )
         return line.outcome != Outcome.REFUSED
 
     def _contacts(self) -> None:
-        contacts = Contact.objects.filter(customer=self.customer)
-        self.contacts = {search_key(contact.name): contact for contact in contacts}
+        saved_contacts = list(Contact.objects.filter(customer=self.customer))
+        self.contacts = {}
+        for saved_contact in saved_contacts:  # Support+ names persons: the first of a name
+            self.contacts.setdefault(search_key(saved_contact.name), saved_contact)
         for line, value in self.group.of(Record.CONTACT, ContactRecord):
             wanted = {name: getattr(value, name) for name in CONTACT_FIELDS}
-            contact = self.contacts.get(search_key(value.name))
+            contact = contact_of(saved_contacts, value)
             if contact is None:
 
                 def create(wanted=wanted) -> None:
                     made = contact_create(customer=self.customer, **wanted)
-                    self.contacts[search_key(made.name)] = made
+                    self.contacts.setdefault(search_key(made.name), made)
 
-                _attempt(line, create, Outcome.NEW)
+                create_new(line, Contact, wanted, create)
                 continue
             saved = {name: getattr(contact, name) for name in CONTACT_FIELDS}
-            saved["phone"] = _phone(contact.phone)
-            _update(
+            saved["phone"] = phone_e164(contact.phone)
+            wanted = {name: new for name, new in wanted.items() if name in value.given}
+            update_saved(
                 line,
-                _changes(Contact, saved, wanted),
-                partial(contact_update, contact=contact, **wanted),
+                changes(Contact, saved, wanted),
+                partial(contact_update, contact=contact, **{**saved, **wanted}),
             )
 
     # --- licences and rental periods -----------------------------------------------------
@@ -248,13 +205,24 @@ class _Customer:
             .select_related("customer")
             .prefetch_related("modules")
         }
-        self.licences = {
-            str(licence.number): licence
-            for licence in Licence.objects.filter(customer=self.customer, number__isnull=False)
-        }
+        own = list(Licence.objects.filter(customer=self.customer))
+        self.licences = {str(licence.number): licence for licence in own if licence.number}
+        unnumbered = sum(1 for licence in own if not licence.number)
         for line, value in found:
             licence = saved.get(value.number)
-            if licence is None:
+            if licence is None and unnumbered:
+                # The desk's licence may be this one: entered again, its credit would be
+                # granted twice.
+                refuse(
+                    line,
+                    _(
+                        "Customer %(customer)s has licences at the desk without an ERP"
+                        " licence number: give them their numbers in the admin first, so"
+                        " that licence %(number)s is not entered twice."
+                    )
+                    % {"customer": self.group.number, "number": value.number},
+                )
+            elif licence is None:
 
                 def create(value=value) -> None:
                     made = licence_create(
@@ -266,15 +234,16 @@ class _Customer:
                     )
                     self.licences[value.number] = made
 
-                _attempt(line, create, Outcome.NEW)
+                brings = {"kind": value.kind, "variant": value.variant, "modules": value.modules}
+                create_new(line, Licence, brings, create)
             elif licence.customer_id != self.customer.pk:
-                _refuse(
+                refuse(
                     line,
                     _("Licence %(number)s belongs to customer %(other)s.")
                     % {"number": licence.number, "other": licence.customer.number},
                 )
             elif licence.kind != value.kind:
-                _refuse(
+                refuse(
                     line,
                     _(
                         "Licence %(number)s is a %(kind)s licence at the desk; a licence"
@@ -288,9 +257,9 @@ class _Customer:
                     "modules": tuple(module.code for module in licence.modules.all()),
                 }
                 wanted = {"variant": value.variant, "modules": value.modules}
-                _update(
+                update_saved(
                     line,
-                    _changes(Licence, saved_values, wanted),
+                    changes(Licence, saved_values, wanted),
                     partial(
                         licence_update,
                         licence=licence,
@@ -303,7 +272,7 @@ class _Customer:
         for line, value in self.group.of(Record.PERIOD, PeriodRecord):
             licence = self.licences.get(value.licence_number)
             if licence is None:
-                _refuse(
+                refuse(
                     line,
                     _(
                         "Licence %(number)s of customer %(customer)s is neither at the desk"
@@ -317,18 +286,19 @@ class _Customer:
                 "end": value.end,
                 "annual_rent": value.annual_rent,
             }
-            period = _matching(list(RentalPeriod.objects.filter(licence=licence)), value)
+            period = matching(list(RentalPeriod.objects.filter(licence=licence)), value)
             if period is None:
-                _attempt(
+                create_new(
                     line,
+                    RentalPeriod,
+                    wanted,
                     partial(rental_period_create, licence=licence, **wanted),
-                    Outcome.NEW,
                 )
                 continue
             saved = {"start": period.start, "end": period.end, "annual_rent": period.annual_rent}
-            _update(
+            update_saved(
                 line,
-                _changes(RentalPeriod, saved, wanted),
+                changes(RentalPeriod, saved, wanted),
                 partial(rental_period_update, period=period, **wanted),
             )
 
@@ -338,18 +308,19 @@ class _Customer:
         saved = list(HalfFareSubscription.objects.filter(customer=self.customer))
         for line, value in self.group.of(Record.HALF_FARE, SpanRecord):
             wanted = {"start": value.start, "end": value.end}
-            subscription = _matching(saved, value)
+            subscription = matching(saved, value)
             if subscription is None:
-                _attempt(
+                create_new(
                     line,
+                    HalfFareSubscription,
+                    wanted,
                     partial(half_fare_subscribe, customer=self.customer, **wanted),
-                    Outcome.NEW,
                 )
                 continue
             old = {"start": subscription.start, "end": subscription.end}
-            _update(
+            update_saved(
                 line,
-                _changes(HalfFareSubscription, old, wanted),
+                changes(HalfFareSubscription, old, wanted),
                 partial(half_fare_update, subscription=subscription, **wanted),
             )
 
@@ -367,10 +338,10 @@ class _Customer:
                 continue
             if not self._same_persons(line, value, subscription):
                 continue
-            line.changes = _changes(
+            line.changes = changes(
                 SupportPlusSubscription, {"end": subscription.end}, {"end": value.end}
             )
-            _attempt(
+            attempt(
                 line,
                 partial(support_plus_end, subscription=subscription, end=value.end),
                 Outcome.CHANGED,
@@ -388,20 +359,22 @@ class _Customer:
                 if value.end == subscription.end:
                     line.outcome = Outcome.UNCHANGED
                 else:  # a longer term: refused with the service's own reason
-                    _attempt(
+                    attempt(
                         line,
                         partial(support_plus_end_check, subscription=subscription, end=value.end),
                         Outcome.CHANGED,
                     )
                 continue
-            if _matching(list(saved.values()), value) is not None:  # a start moved
-                _refuse(line, _support_plus_kept_message())
+            if matching(list(saved.values()), value) is not None:  # a start moved
+                refuse(line, _support_plus_kept_message())
                 continue
             registered = self._persons(line, value)
             if registered is None:
                 continue
-            _attempt(
+            create_new(
                 line,
+                SupportPlusSubscription,
+                {"start": value.start, "end": value.end, "registered": value.persons},
                 partial(
                     support_plus_subscribe,
                     customer=self.customer,
@@ -409,7 +382,6 @@ class _Customer:
                     end=value.end,
                     registered=registered,
                 ),
-                Outcome.NEW,
             )
 
     def _persons(self, line: Line, value: SpanRecord) -> list[Contact] | None:
@@ -417,7 +389,7 @@ class _Customer:
         for name in value.persons:
             contact = self.contacts.get(search_key(name))
             if contact is None:
-                _refuse(
+                refuse(
                     line,
                     _("%(name)s is not a contact of customer %(number)s.")
                     % {"name": name, "number": self.group.number},
@@ -434,7 +406,7 @@ class _Customer:
         registrations = subscription.registrations.select_related("contact").order_by("position")
         saved = [search_key(registration.contact.name) for registration in registrations]
         if value.persons and [search_key(name) for name in value.persons] != saved:
-            _refuse(line, _support_plus_kept_message())
+            refuse(line, _support_plus_kept_message())
             return False
         return True
 
@@ -444,13 +416,3 @@ def _support_plus_kept_message() -> str:
         "A Support+ subscription keeps its start and its registered persons: end it and"
         " take a new one at the desk."
     )
-
-
-def _matching(saved: list, value: PeriodRecord | SpanRecord):
-    """The saved row (a period, a subscription) that starts on the value's start, or else
-    the only one that overlaps its term; None when there is none (a new one)."""
-    for row in saved:
-        if row.start == value.start:
-            return row
-    overlapping = [row for row in saved if row.start <= value.end and value.start <= row.end]
-    return overlapping[0] if len(overlapping) == 1 else None

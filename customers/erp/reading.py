@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -22,8 +23,11 @@ from .columns import Header, parse_record, read_header, record_of
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
+MAX_COLUMNS = 64  # a workbook's columns read; the file's own are some twenty
+MAX_UNZIPPED = 200 * 1024 * 1024  # a workbook's parts, unpacked
 XLSX_START = b"PK\x03\x04"  # a zip file: Office Open XML
-SEPARATORS = ";,\t"
+SEPARATORS = ";\t,"  # by precedence when a header line holds as many of two
+_QUOTED = re.compile(r'"[^"]*"')
 
 
 @dataclass(frozen=True)
@@ -45,13 +49,18 @@ class ErpFile:
     unknown_columns: list[str] = field(default_factory=list)
 
 
-def read_erp_file(*, content: bytes, name: str = "") -> ErpFile:
-    """The rows of an ERP export; a ValidationError in the user's language when the file
-    as a whole cannot be read."""
-    if len(content) > MAX_BYTES:
+def check_size(size: int) -> None:
+    """Refuse a file larger than ``MAX_BYTES`` (before it is read)."""
+    if size > MAX_BYTES:
         raise ValidationError(
             _("The file is larger than %(size)s MB.") % {"size": MAX_BYTES // (1024 * 1024)}
         )
+
+
+def read_erp_file(*, content: bytes, name: str = "") -> ErpFile:
+    """The rows of an ERP export; a ValidationError in the user's language when the file
+    as a whole cannot be read."""
+    check_size(len(content))
     if content.startswith(XLSX_START):
         return _read_xlsx(content)
     if name.lower().endswith((".xlsx", ".xls", ".xlsm")):
@@ -81,14 +90,17 @@ def _read_csv(content: bytes) -> ErpFile:
         raise ValidationError(_("The file is not UTF-8 text: save it as CSV (UTF-8).")) from None
     if "\x00" in text:
         raise ValidationError(_("The file is not a CSV file."))
-    first_line = text.split("\n", 1)[0]
-    try:
-        delimiter = csv.Sniffer().sniff(first_line, delimiters=SEPARATORS).delimiter
-    except csv.Error:  # one column only: the separator does not matter
-        delimiter = ";"
+    header = _QUOTED.sub("", text.split("\n", 1)[0])
+    delimiter = max(SEPARATORS, key=lambda sep: (header.count(sep), -SEPARATORS.index(sep)))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     erp = ErpFile("csv", encoding)
-    _read_table(erp, list(reader), sheet="", record=None)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a quote never closed: the rest of the file in one cell
+        raise ValidationError(
+            _("The file is not a CSV file the desk can read: %(reason)s") % {"reason": exc}
+        ) from exc
+    _read_table(erp, rows, sheet="", record=None)
     _require_records(erp)
     return erp
 
@@ -97,19 +109,31 @@ def _read_xlsx(content: bytes) -> ErpFile:
     import zipfile
 
     import openpyxl  # only for a workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    unreadable = _("The file is not an Excel workbook (.xlsx) the desk can read.")
     try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNZIPPED:
+            raise ValidationError(unreadable)
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ValidationError(
-            _("The file is not an Excel workbook (.xlsx) the desk can read.")
-        ) from exc
+        try:
+            sheets = [
+                (
+                    sheet.title,
+                    list(
+                        sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS + 2, values_only=True)
+                    ),
+                )
+                for sheet in book
+            ]
+        finally:
+            book.close()
+    except ValidationError:
+        raise
+    except Exception as exc:  # a broken or hostile workbook: zip, XML, entities, types
+        raise ValidationError(unreadable) from exc
     erp = ErpFile("xlsx", "")
-    try:
-        sheets = [(sheet.title, list(sheet.iter_rows(values_only=True))) for sheet in book]
-    finally:
-        book.close()
     tables = [(title, rows) for title, rows in sheets if any(_filled(row) for row in rows)]
     for title, rows in tables:
         record = record_of(title) if len(tables) > 1 else None

@@ -18,9 +18,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ..models import Language, LicenceKind, LicenceVariant
+from ..models.keys import search_key
 from .cells import (
     cell_text,
-    name_key,
+    is_blank,
     parse_amount,
     parse_choice,
     parse_codes,
@@ -76,6 +77,9 @@ class CustomerRecord:
     language: str
     email: str
     phone: str
+    # The fields the row says something of: its column is in the file (a blank country or
+    # language says nothing). A saved customer keeps the others; a new one takes defaults.
+    given: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ class ContactRecord:
     email: str
     phone: str
     role: str
-    language: str
+    language: str  # "" is the customer's language
+    given: frozenset[str] = frozenset()  # as for a customer
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,25 @@ def customer_lines(erp: ErpFile) -> tuple[list[CustomerLines], list[Line]]:
         customers.setdefault(number, CustomerLines(number)).lines.append(line)
     for group in customers.values():
         _refuse_repeated_keys(group)
+    _refuse_shared_licences(list(customers.values()))
     return list(customers.values()), orphans
+
+
+def _refuse_shared_licences(groups: list[CustomerLines]) -> None:
+    """A licence number the file gives to several customers is refused for each: a licence
+    belongs to one customer (and the import of one would refuse the other's)."""
+    owners: dict[str, set[str]] = {}
+    for group in groups:
+        for _line, value in group.of(Record.LICENCE, LicenceRecord):
+            owners.setdefault(value.number, set()).add(group.number)
+    shared = {number: sorted(numbers) for number, numbers in owners.items() if len(numbers) > 1}
+    for group in groups:
+        for line, value in group.of(Record.LICENCE, LicenceRecord):
+            if value.number in shared:
+                line.value = None
+                line.message = _(
+                    "Licence %(number)s is given to several customers in the file: %(customers)s."
+                ) % {"number": value.number, "customers": ", ".join(shared[value.number])}
 
 
 def _number_of(row: ErpRow) -> str | None:
@@ -196,13 +219,13 @@ def _raw_key(row: ErpRow) -> str:
         Record.PERIOD: ("licence_number", "start"),
     }
     names = keyed.get(row.record or "", ("start",))
-    return " ".join(str(row.cells[n]).strip() for n in names if _filled(row.cells.get(n)))
+    return " ".join(str(row.cells[n]).strip() for n in names if not is_blank(row.cells.get(n)))
 
 
 def _require(row: ErpRow) -> None:
     assert row.record is not None
     required, _optional = RECORD_COLUMNS[row.record]
-    missing = [key for key in required if not _filled(row.cells.get(key))]
+    missing = [key for key in required if is_blank(row.cells.get(key))]
     if missing:
         raise ValidationError(
             _("The row leaves empty: %(columns)s.")
@@ -210,11 +233,15 @@ def _require(row: ErpRow) -> None:
         )
 
 
-def _filled(value) -> bool:
-    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+CUSTOMER_TEXTS = ("name", "street", "house_number", "postcode", "city", "email", "phone")
+CONTACT_TEXTS = ("name", "email", "phone", "role", "language")
 
 
 def _customer(cells) -> CustomerRecord:
+    country = cell_text(cells.get("country")).upper()
+    language = _language(cells.get("language"))
+    given = {key for key in CUSTOMER_TEXTS if key in cells}
+    given |= {key for key, value in (("country", country), ("language", language)) if value}
     return CustomerRecord(
         number=parse_number(cells.get("customer_number")) or "",
         name=cell_text(cells.get("name")),
@@ -222,10 +249,11 @@ def _customer(cells) -> CustomerRecord:
         house_number=cell_text(cells.get("house_number")),
         postcode=cell_text(cells.get("postcode")),
         city=cell_text(cells.get("city")),
-        country=(cell_text(cells.get("country")) or "CH").upper(),
-        language=_language(cells.get("language")) or Language.FR,
+        country=country or "CH",
+        language=language or Language.FR,
         email=cell_text(cells.get("email")),
         phone=parse_phone(cells.get("phone")),
+        given=frozenset(given),
     )
 
 
@@ -240,6 +268,7 @@ def _contact(cells) -> ContactRecord:
         phone=parse_phone(cells.get("phone")),
         role=cell_text(cells.get("role")),
         language=_language(cells.get("language")) or "",
+        given=frozenset(key for key in CONTACT_TEXTS if key in cells),
     )
 
 
@@ -280,6 +309,15 @@ READERS: dict[str, Callable[..., Value]] = {
 }
 
 
+def _identity(line: Line) -> tuple[str, str]:
+    """What makes two rows of one customer the same record: a contact is its name and its
+    e-mail (two contacts may share a name), the others their key."""
+    assert line.record is not None
+    if isinstance(line.value, ContactRecord):
+        return line.record, f"{search_key(line.value.name)} {line.value.email.casefold()}"
+    return line.record, search_key(line.key)
+
+
 def _key(value: Value) -> str:
     if isinstance(value, CustomerRecord):
         return value.number
@@ -300,7 +338,7 @@ def _refuse_repeated_keys(group: CustomerLines) -> None:
         if line.value is None:
             continue
         assert line.record is not None
-        identity = (line.record, name_key(line.key))
+        identity = _identity(line)
         if identity in seen:
             line.value = None
             line.message = _("%(what)s %(key)s is in the file twice.") % {

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import phonenumbers
 from django.utils import translation
 
 from q3helpdesk.ui.exports import export_bytes, export_cell
+from q3helpdesk.ui.rendering import phone_text
 
 from ..models import Customer, LicenceKind, LicenceVariant
 from ..selectors import customers_for_erp
@@ -139,6 +139,5 @@ def _records(customer: Customer, export: ErpExport) -> Iterator[tuple[str, dict]
 
 
 def _phone(number) -> str:
-    if not number:
-        return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    """+41 44 211 22 33, as the desk shows it (``PHONENUMBER_DEFAULT_FORMAT``)."""
+    return phone_text(number) if number else ""

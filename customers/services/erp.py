@@ -16,6 +16,7 @@ import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -23,10 +24,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from simple_history.models import HistoricalRecords
 
 from q3helpdesk.guards import service
 
-from ..erp.applying import Outcome, apply_customer
+from ..erp.applying import apply_customer
+from ..erp.outcomes import Outcome
 from ..erp.reading import read_erp_file
 from ..erp.records import Line, customer_lines
 from ..models import ErpImport, ErpImportStatus
@@ -114,6 +117,11 @@ def erp_import_confirm(*, upload: ErpImport, confirmed_by: User | None = None) -
 def erp_import_run(*, upload: ErpImport, apply: bool) -> ErpImport:
     """The worker's part: the dry run of an upload, or its import; the report is kept on
     the upload. A run that fails is marked failed, with the reason."""
+    # The history of what the import writes names who confirmed it (or uploaded it), as
+    # the history middleware does for the desk's requests.
+    who = upload.confirmed_by or upload.created_by
+    before = getattr(HistoricalRecords.context, "request", None)
+    HistoricalRecords.context.request = SimpleNamespace(user=who) if who else None
     try:
         with upload.file.open("rb") as handle:
             content = handle.read()
@@ -122,13 +130,17 @@ def erp_import_run(*, upload: ErpImport, apply: bool) -> ErpImport:
             rows = [_row(line) for line in report.lines]
     except ValidationError as exc:
         upload.status, upload.error = ErpImportStatus.FAILED, " ".join(exc.messages)
-    except Exception as exc:
+    except Exception:
         logger.exception("ERP import %s failed", upload.pk)
-        upload.status, upload.error = ErpImportStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        with translation.override(upload.language):
+            upload.status = ErpImportStatus.FAILED
+            upload.error = _("The file could not be processed: the error is logged.")
     else:
         upload.status = ErpImportStatus.APPLIED if apply else ErpImportStatus.CHECKED
         upload.counts, upload.rows = report.counts, rows
         upload.unknown_columns = report.unknown_columns
+    finally:
+        HistoricalRecords.context.request = before
     upload.finished_at = timezone.now()
     upload.save()
     return upload

@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from customers.erp.applying import Outcome
 from customers.erp.columns import Record
+from customers.erp.outcomes import Outcome
 from customers.services import erp_import
 
 
@@ -58,7 +58,10 @@ class Command(BaseCommand):
             where = f"{line.row.sheet}:{line.row.line}" if line.row.sheet else str(line.row.line)
             record = Record(line.record).label if line.record else "?"
             text = f"{name}:{where} {record} {line.key} – {Outcome(line.outcome).label}"
-            changes = "; ".join(f"{field}: {old} → {new}" for field, old, new in line.changes)
+            changes = "; ".join(
+                f"{field}: {new}" if line.outcome == Outcome.NEW else f"{field}: {old} → {new}"
+                for field, old, new in line.changes
+            )
             self.stdout.write(" ".join(part for part in (text, changes, line.message) if part))
         counts = ", ".join(
             f"{Outcome(outcome).label} {count}" for outcome, count in report.counts.items()

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from customers.erp.applying import Outcome
 from customers.erp.columns import read_header
+from customers.erp.outcomes import Outcome
 from customers.erp.reading import read_erp_file
 from customers.erp.writing import HEADERS, KEYS, erp_export
 from customers.models import Licence

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.utils import translation
 
 from billing.selectors import credit_balance
-from customers.erp.applying import Outcome
+from customers.erp.outcomes import Outcome
 from customers.models import (
     Customer,
     HalfFareSubscription,
@@ -26,7 +26,7 @@ from customers.models import (
 )
 from customers.selectors import support_status
 from customers.services import erp_import
-from tests.factories import make_usage
+from tests.factories import make_usage, rental_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +102,18 @@ def test_a_dry_run_reports_every_row_and_writes_nothing():
         (6, "half_fare", "new"),
         (7, "support_plus", "new"),
     ]
+    # A new row lists what it brings, in the report's language and the Swiss writing.
+    customer, _contact, licence, period, _half_fare, support_plus = report.lines
+    assert ("Ort", "", "Zürich") in customer.changes
+    assert ("Telefon", "", "+41442112233") in customer.changes
+    assert licence.changes == [
+        ("Art", "", "Miete"),
+        ("Variante", "", "Profi"),
+        ("Module", "", "COFI, SAL"),
+    ]
+    assert ("Jahresmiete (CHF)", "", "1'440.00") in period.changes
+    assert ("Ende", "", "31.12.2026") in period.changes
+    assert ("registrierte Personen", "", "Anna Müller") in support_plus.changes
     assert table_sizes() == before
     assert not Customer.objects.filter(number="100501").exists()
 
@@ -312,3 +324,97 @@ def _typed(cell: str):
     if len(cell) == 10 and cell[2] == "." and cell[5] == ".":
         return datetime.strptime(cell, "%d.%m.%Y")
     return cell or None
+
+
+def test_a_column_the_file_does_not_have_keeps_what_is_saved():
+    erp_import(content=GERMAN, name="kunden.csv")
+    before = table_sizes()
+    slim = "Satzart;Kundennummer;Firma;Sprache\r\nKunde;100501;Müller Treuhand AG;\r\n"
+    slim += "Kontakt;100501;Anna Müller;\r\n"
+    report = erp_import(content=slim.encode(), name="kunden.csv")
+    assert [line.outcome for line in report.lines] == [Outcome.UNCHANGED] * 2, report.lines
+    muller = Customer.objects.get(number="100501")
+    assert (muller.language, muller.city, muller.phone.as_e164) == ("de", "Zürich", "+41442112233")
+    assert muller.contacts.get().email == "anna@mueller-treuhand.example"
+    assert table_sizes() == before
+    # A column the file has, left empty, empties the field (the e-mail is gone in the ERP).
+    emptied = "Satzart;Kundennummer;Firma;E-Mail\r\nKunde;100501;Müller Treuhand AG;\r\n"
+    report = erp_import(content=emptied.encode(), name="kunden.csv")
+    ((_field, old, new),) = report.lines[0].changes
+    assert (report.lines[0].outcome, old, new) == (
+        Outcome.CHANGED,
+        "info@mueller-treuhand.example",
+        "",
+    )
+    assert Customer.objects.get(number="100501").email == ""
+
+
+def test_a_licence_is_not_entered_twice_beside_one_the_desk_has_without_its_number():
+    customer = rental_customer(number="10001", name="Bürgi Elektro GmbH")
+    rows = "Satzart;Kundennummer;Lizenznummer;Lizenzart;Variante;Module\r\n"
+    rows += "Lizenz;10001;L-7001;Miete;Profi;COFI\r\n"
+    with translation.override("de"):
+        report = erp_import(content=rows.encode(), name="kunden.csv", dry_run=True)
+    (line,) = report.lines
+    assert line.outcome == Outcome.REFUSED
+    assert line.message.startswith("Der Kunde 10001 hat im Support Lizenzen ohne ERP-Lizenznummer")
+    customer.licences.update(number="L-7001")
+    again = erp_import(content=rows.encode(), name="kunden.csv")
+    assert again.lines[0].outcome in (Outcome.UNCHANGED, Outcome.CHANGED)
+    assert customer.licences.count() == 1
+
+
+def test_one_licence_number_for_two_customers_in_the_file_is_refused_for_both():
+    rows = german(
+        """
+Kunde,100510,Atelier Roth,Gasse,1,3000,Bern,CH,Deutsch,,,,,,,,,,,
+Lizenz,100510,,,,,,,,,,,L-5010,Miete,Profi,COFI,,,,
+Kunde,100511,Atelier Rot,Gasse,2,3000,Bern,CH,Deutsch,,,,,,,,,,,
+Lizenz,100511,,,,,,,,,,,L-5010,Miete,Profi,COFI,,,,
+"""
+    )
+    with translation.override("fr"):
+        report = erp_import(content=rows, name="kunden.csv", dry_run=True)
+    licences = [line for line in report.lines if line.record == "licence"]
+    assert [line.outcome for line in licences] == [Outcome.REFUSED, Outcome.REFUSED]
+    assert licences[0].message == (
+        "La licence L-5010 est attribuée à plusieurs clients dans le fichier : 100510, 100511."
+    )
+
+
+def test_two_contacts_of_one_name_go_round_the_export():
+    from customers.erp.writing import erp_export
+    from customers.services import contact_create
+
+    erp_import(content=GERMAN, name="kunden.csv")
+    muller = Customer.objects.get(number="100501")
+    contact_create(customer=muller, name="Anna Müller", email="anna.senior@mueller.example")
+    before = table_sizes()
+    export = erp_export(fmt="csv", language="de")
+    report = erp_import(content=export.content, name="erp.csv")
+    assert {line.outcome for line in report.lines} == {Outcome.UNCHANGED}, [
+        (line.key, line.outcome, line.message) for line in report.lines
+    ]
+    assert table_sizes() == before
+
+
+def test_a_fault_in_one_customer_leaves_it_as_it_was_and_the_others_go_on(monkeypatch):
+    from customers.erp import applying
+
+    real = applying.customer_create
+
+    def failing(**fields):
+        if fields["number"] == "100502":
+            raise RuntimeError("disk full")
+        return real(**fields)
+
+    monkeypatch.setattr(applying, "customer_create", failing)
+    with translation.override("fr"):
+        report = erp_import(content=FRENCH, name="clients.csv")
+    dubois = [line for line in report.lines if line.customer == "100502"]
+    assert {line.outcome for line in dubois} == {Outcome.REFUSED}
+    assert (
+        dubois[0].message == "Le client 100502 n'a pas pu être importé : l'erreur est journalisée."
+    )
+    assert not Customer.objects.filter(number="100502").exists()
+    assert Customer.objects.filter(number="100503").exists()

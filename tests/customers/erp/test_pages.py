@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from billing.selectors import credit_balance
-from customers.models import Customer, ErpImport, ErpImportStatus
+from customers.models import Customer, ErpImport, ErpImportStatus, Licence
 from q3helpdesk.roles import Role
 
 # The worker runs for real: it needs committed rows and its own transactions.
@@ -66,6 +66,10 @@ def test_upload_check_confirm_and_the_customers_are_at_the_desk(billing):
     assert erp.status == ErpImportStatus.APPLIED
     dubois = Customer.objects.get(number="100502")
     assert credit_balance(customer=dubois, on=date(2026, 3, 2)).granted == 35 + 120
+    # The history says who imported it, as for a change made at the desk.
+    assert dubois.history.get().history_user.username == "barbara"
+    licence_history = Licence.history.filter(number="L-5002")
+    assert {row.history_user.username for row in licence_history} == {"barbara"}
     # Once only.
     again = billing.post(f"/erp/import/{erp.pk}/confirm/", HTTP_ACCEPT_LANGUAGE="fr", follow=True)
     assert "Seul un fichier vérifié peut être importé, et une seule fois." in again.content.decode()

@@ -200,3 +200,27 @@ def test_workbooks_are_parsed_by_defusedxml():
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML is True
+
+
+def test_the_separator_is_the_one_the_header_uses_most():
+    content = 'Type;N° client;"Nom, prénom";NPA\nClient;100502;Dubois;1204\n'.encode()
+    erp = read_erp_file(content=content, name="a.csv")
+    assert erp.rows[0].cells["customer_number"] == "100502"
+    assert erp.unknown_columns == ["Nom, prénom"]
+
+
+def test_a_quote_never_closed_is_a_clear_refusal():
+    content = b'Type;N\xc2\xb0 client;Nom\nClient;100502;"Dubois' + b"x" * 140_000 + b"\n"
+    with translation.override("fr"), pytest.raises(ValidationError) as refused:
+        read_erp_file(content=content, name="a.csv")
+    assert refused.value.messages[0].startswith("Le fichier n'est pas un fichier CSV lisible")
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused(monkeypatch):
+    from customers.erp import reading
+
+    content = workbook(("Kunde", [["Kundennummer", "Firma"], [100501, "Müller"]]))
+    monkeypatch.setattr(reading, "MAX_UNZIPPED", 1000)
+    with translation.override("de"), pytest.raises(ValidationError) as refused:
+        read_erp_file(content=content, name="erp.xlsx")
+    assert refused.value.messages == ["Die Datei ist keine lesbare Excel-Arbeitsmappe (.xlsx)."]
