@@ -139,6 +139,7 @@ def erp_import_detail(request, pk: int):
         row["record_label"] = records.get(row["record"], "?")
         row["outcome_label"] = outcomes.get(row["outcome"], "")
     refused = {row["customer"] for row in upload.rows if row["outcome"] == Outcome.REFUSED}
+    refused.discard("")  # a row that names no customer
     context = {
         "upload": upload,
         "page": page,

@@ -84,6 +84,10 @@ def parse_amount(value: Cell) -> Decimal | None:
         return None
     if isinstance(value, bool):
         raise _not_an_amount(value)
+    if isinstance(value, float):
+        # A spreadsheet's formula leaves 1439.9999999999998 for 1440: a float is read to
+        # the millionth, and what is left must still be francs and centimes.
+        value = round(value, 6)
     if isinstance(value, int | float | Decimal):
         try:
             amount = Decimal(str(value))

@@ -47,6 +47,8 @@ from q3helpdesk.ui.exports import neutralise
         ("-120.00", "-120.00"),
         (1440, "1440.00"),
         (1440.5, "1440.50"),
+        (1439.9999999999998, "1440.00"),  # a formula's result in a workbook
+        (0.1 + 0.2, "0.30"),
         (Decimal("1440.00"), "1440.00"),
     ],
 )
