@@ -12,7 +12,7 @@ Pure functions: no database.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
@@ -186,7 +186,7 @@ def parse_phone(value: Cell) -> str:
 
 def parse_choice(
     value: Cell,
-    choices: Iterable[tuple[str, object]],
+    choices: Sequence[tuple[str, object]],
     *,
     aliases: Mapping[str, str] | None = None,
     what: str,
@@ -201,7 +201,11 @@ def parse_choice(
     if found is None:
         raise ValidationError(
             _("“%(value)s” is not a %(what)s; the file may name: %(names)s.")
-            % {"value": value, "what": what, "names": ", ".join(sorted(set(known.values())))}
+            % {
+                "value": value,
+                "what": what,
+                "names": ", ".join(str(label) for _v, label in choices),
+            }
         )
     return found
 
