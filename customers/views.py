@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,14 +13,12 @@ from q3helpdesk.roles import requires
 from q3helpdesk.ui.exports import CONTENT_TYPES, EXPORT_FORMATS
 from q3helpdesk.ui.views import TableListView
 
-from .erp.columns import Record
-from .erp.outcomes import Outcome
 from .erp.reading import check_size
 from .erp.writing import erp_export
 from .filters import CustomerFilter
 from .forms import ContactForm, ErpUploadForm
 from .models import Contact, Customer, ErpImport
-from .selectors import customers_for_list
+from .selectors import customers_for_list, erp_import_report, unnumbered_licences
 from .services import contact_create, contact_update, erp_import_confirm, erp_import_upload
 from .tables import CustomerTable
 
@@ -86,7 +83,6 @@ def contact_edit(request, number: str, pk: int):
 # --- the customer base from and to the ERP ---------------------------------------------
 
 EXCHANGE_ERP = "customers.exchange_erp"
-REPORT_PAGE = 100  # rows of a report shown at once
 
 
 @requires(EXCHANGE_ERP)
@@ -107,8 +103,12 @@ def erp_import_new(request):
             form.add_error("file", exc)
         else:
             return redirect("erp_import", pk=created.pk)
-    recent = ErpImport.objects.select_related("created_by")[:10]
-    return render(request, "customers/erp_import_new.html", {"form": form, "recent": recent})
+    context = {
+        "form": form,
+        "recent": ErpImport.objects.select_related("created_by")[:10],
+        "unnumbered": unnumbered_licences(),
+    }
+    return render(request, "customers/erp_import_new.html", context)
 
 
 @requires(EXCHANGE_ERP)
@@ -125,30 +125,10 @@ def erp_import_detail(request, pk: int):
         if not upload.busy:
             response["HX-Refresh"] = "true"
         return response
-    outcome = request.GET.get("outcome", "")
-    if outcome not in Outcome.values:
-        outcome = ""  # every row that is not unchanged
-    shown = [
-        row
-        for row in upload.rows
-        if row["outcome"] == outcome or (not outcome and row["outcome"] != Outcome.UNCHANGED)
-    ]
-    page = Paginator(shown, REPORT_PAGE).get_page(request.GET.get("page"))
-    records, outcomes = dict(Record.choices), dict(Outcome.choices)
-    for row in page.object_list:
-        row["record_label"] = records.get(row["record"], "?")
-        row["outcome_label"] = outcomes.get(row["outcome"], "")
-    refused = {row["customer"] for row in upload.rows if row["outcome"] == Outcome.REFUSED}
-    refused.discard("")  # a row that names no customer
-    context = {
-        "upload": upload,
-        "page": page,
-        "outcome": outcome,
-        "outcomes": [
-            (value, label, upload.counts.get(value, 0)) for value, label in Outcome.choices
-        ],
-        "refused_customers": len(refused),
-    }
+    report = erp_import_report(
+        upload, outcome=request.GET.get("outcome", ""), page=request.GET.get("page")
+    )
+    context = {"upload": upload, "report": report}
     return render(request, "customers/erp_import_detail.html", context)
 
 

@@ -21,7 +21,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from customers.models.keys import search_key
-from customers.selectors.lookup import normalise_phone
 from q3helpdesk.ui.exports import FORMULA_STARTS
 
 Cell = str | int | float | Decimal | date | datetime | bool | None
@@ -171,6 +170,9 @@ def _not_a_day(value: Cell) -> ValidationError:
 def parse_phone(value: Cell) -> str:
     """A phone number in any writing (``031 511 49 49``, ``+41 31 511 49 49``,
     ``0041315114949``, a number cell that lost its leading 0) as E.164; "" when empty."""
+    # Here, not at the top: the selectors package reads the ERP report through this one.
+    from customers.selectors.lookup import normalise_phone
+
     text = cell_text(value)
     if not text:
         return ""

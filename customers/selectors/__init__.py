@@ -9,7 +9,7 @@ One module per concept; import the selectors from here:
 - ``erp``: the customer base as the ERP export writes it
 """
 
-from .erp import customers_for_erp
+from .erp import ErpImportReport, customers_for_erp, erp_import_report, unnumbered_licences
 from .lists import (
     PossibleDuplicate,
     current_periods,
@@ -49,6 +49,7 @@ __all__ = [
     "TYPO_SIMILARITY",
     "VARIANT_RANK",
     "ChargeFacts",
+    "ErpImportReport",
     "LookupHit",
     "LookupResult",
     "PossibleDuplicate",
@@ -60,6 +61,7 @@ __all__ = [
     "customer_overview",
     "customers_for_erp",
     "customers_for_list",
+    "erp_import_report",
     "half_fare_running",
     "normalise_phone",
     "one_edit_apart",
@@ -67,4 +69,5 @@ __all__ = [
     "possible_duplicates",
     "support_plus_running",
     "support_status",
+    "unnumbered_licences",
 ]

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from billing.selectors import credit_balance
 from customers.models import Customer, ErpImport, ErpImportStatus, Licence
 from q3helpdesk.roles import Role
+from tests.factories import rental_customer
 
 # The worker runs for real: it needs committed rows and its own transactions.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -119,3 +120,19 @@ def test_other_roles_may_not(client, user_with_role, role):
     client.force_login(user_with_role(role))
     assert client.get("/erp/import/").status_code == 403
     assert client.get("/erp/export/?format=csv").status_code == 403
+
+
+def test_the_page_says_how_many_licences_lack_their_erp_number(billing):
+    rental_customer(number="10001", name="Bürgi Elektro GmbH")
+    page = billing.get("/erp/import/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "1 Lizenz hat keine ERP-Lizenznummer" in page
+
+
+def test_a_report_page_or_outcome_out_of_range_shows_the_nearest(billing):
+    upload(billing)
+    run_worker()
+    erp = ErpImport.objects.get()
+    for query in ("?page=999", "?page=x", "?outcome=nonsense", "?outcome=refused&page=-1"):
+        response = billing.get(f"/erp/import/{erp.pk}/{query}")
+        assert response.status_code == 200, query
+    assert billing.get(f"/erp/import/{erp.pk}/?page=999").content.decode().count("erp-new") == 9
