@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "billing",
     "cases",
     "q3helpdesk",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "q3helpdesk.api",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +254,35 @@ TASKS = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+
+# --- API for other systems (q3helpdesk/api, README "API for other systems") ---------------
+# Read-only JSON, a token per system (no session, no browsable page, no form parsing);
+# every list paged by cursor. API_RATE: requests per client and minute.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["q3helpdesk.api.auth.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["q3helpdesk.api.permissions.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "q3helpdesk.api.schema.ScopedAutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["q3helpdesk.api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": f"{env.int('API_RATE', default=1200)}/min"},
+    "URL_FORMAT_OVERRIDE": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "q3helpdesk API",
+    "DESCRIPTION": (
+        "Read-only access for other systems (ERP, telephone system, BI): customers with their "
+        "support status and credit, the caller lookup, cases, posted time and invoices. "
+        "Send the system's token as `Authorization: Bearer <token>`; each endpoint needs one "
+        "scope of the token. Lists are paged by cursor (`next`, `previous`)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Security (production) -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

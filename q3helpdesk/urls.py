@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import views
 from .accounts.forms import AdminLoginForm, LoginForm
+from .api import views as api_views
 
 admin.site.site_header = _("q3helpdesk administration")
 admin.site.site_title = _("q3helpdesk")
@@ -33,6 +34,9 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("", include("customers.urls")),
     path("", include("cases.urls")),
+    path("api/v1/", include("q3helpdesk.api.urls")),
+    path("api/schema/", api_views.schema, name="api_schema"),
+    path("api/docs/", api_views.docs, name="api_docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

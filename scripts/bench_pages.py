@@ -5,8 +5,9 @@
 
 Meant for the demo data at scale (``manage.py seed_demo --scale 10000``, a year of
 activity). The database comes from ``DATABASE_URL`` / ``.env`` exactly as for
-``manage.py``; nothing is written but the demo users' sessions. Each page is requested
-in-process with Django's test client (no network, no browser): warmed up twice, its SQL
+``manage.py``; nothing is written but the demo users' sessions (and, for the API's rows,
+an API client deleted at the end). Each page is requested in-process with Django's test
+client (no network, no browser): warmed up twice, its SQL
 queries counted once, then timed ``--runs`` times. Prints a Markdown table with the
 median and the 95th percentile (nearest rank) of the server time per page and the rows
 the page works on; a page that does not answer as expected (not there yet, no
@@ -58,6 +59,7 @@ from customers.selectors import customer_lookup
 from q3helpdesk.demo import data as demo_data
 
 ROLES = ("infoline", "support", "billing", "manager")
+API = "api"  # not a role: a system with a token (a client made for the run, then deleted)
 percentile = benchlib.percentile  # where callers of this script found it before
 SEARCH_SAMPLE = 5000  # case subjects read to find the word of the text search
 SEARCH_WORD = re.compile(r"[^\W\d_]{6,}")
@@ -200,6 +202,24 @@ def _lookup_phone_call() -> Page:
     return Page("lookup-call", "lookup by phone, telephone system", url, "infoline", rows, expect)
 
 
+def _api_caller() -> Page:
+    """The telephone system's call: the same number as ``lookup-call``, through the API."""
+    contact = caller_contact()
+    name = "caller lookup, API (telephone system)"
+    if contact is None or not contact.phone:
+        return Page("api-caller", name, None, API, "no contact with a phone")
+    e164 = phonenumbers.format_number(
+        phonenumbers.parse(str(contact.phone), "CH"), phonenumbers.PhoneNumberFormat.E164
+    )
+    rows, _ = lookup_rows(e164, f"incoming call from {e164}")
+    return Page("api-caller", name, f"/api/v1/caller/?{urlencode({'phone': e164})}", API, rows)
+
+
+def _api_customers() -> Page:
+    rows = f"{Customer.objects.count()} customers, the first 100 with status and credit"
+    return Page("api-customers", "customers, API", "/api/v1/customers/", API, rows)
+
+
 def _customer_list() -> Page:
     rows = f"{Customer.objects.count()} customers, with their support status today"
     return Page("customers", "customer list", "/customers/", "infoline", rows)
@@ -317,6 +337,8 @@ PAGES: dict[str, Callable[[], Page]] = {
     "lookup-email": _lookup_email,
     "lookup-phone": _lookup_phone,
     "lookup-call": _lookup_phone_call,
+    "api-caller": _api_caller,
+    "api-customers": _api_customers,
     "customers": _customer_list,
     "customer": _customer_page,
     "cases": _case_list,
@@ -347,8 +369,33 @@ def pages(only: list[str] | None = None) -> list[Page]:
 # --- requesting -----------------------------------------------------------------------------
 
 
+_API_CLIENTS: list[int] = []  # made for this run: removed by remove_api_clients()
+
+
+def api_client() -> Client:
+    """A test client sending the token of a new API client with every scope."""
+    from q3helpdesk.api.models import Scope
+    from q3helpdesk.api.services import api_client_create
+
+    made, token = api_client_create(name=f"bench {time.time_ns()}", scopes=list(Scope.values))
+    _API_CLIENTS.append(made.pk)
+    return Client(
+        raise_request_exception=False,
+        HTTP_HOST=allowed_host(),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def remove_api_clients() -> None:
+    from q3helpdesk.api.models import ApiClient
+
+    ApiClient.objects.filter(pk__in=_API_CLIENTS).delete()
+    _API_CLIENTS.clear()
+
+
 def clients(roles: set[str] | None = None) -> dict[str, Client]:
-    wanted = sorted(roles) if roles else list(ROLES)
+    """A logged-in client per role (and the API's, for ``API``); all of them by default."""
+    wanted = sorted(roles - {API}) if roles else list(ROLES)
     found = {u.username: u for u in get_user_model().objects.filter(username__in=wanted)}
     missing = [r for r in wanted if r not in found]
     if missing:
@@ -359,6 +406,8 @@ def clients(roles: set[str] | None = None) -> dict[str, Client]:
         client = Client(raise_request_exception=False, HTTP_HOST=allowed_host())
         client.force_login(found[role])
         result[role] = client
+    if roles is None or API in roles:
+        result[API] = api_client()
     return result
 
 
@@ -474,9 +523,12 @@ def main(argv: list[str] | None = None) -> None:
     by_role = clients({page.role for page in todo})
     gc.freeze()  # as q3helpdesk/wsgi.py does after start-up in production
     results = []
-    for page in todo:
-        results.append(measure(page, by_role[page.role], args.runs))
-        print(f"  {page.key}: {results[-1].status}", file=sys.stderr)
+    try:
+        for page in todo:
+            results.append(measure(page, by_role[page.role], args.runs))
+            print(f"  {page.key}: {results[-1].status}", file=sys.stderr)
+    finally:
+        remove_api_clients()
     print(table(results))
     benchlib.write_json(args.json, as_json(results, env, args.runs))
 

@@ -92,6 +92,23 @@ def credit_balance(*, customer, on: date) -> CreditBalance:
     return CreditBalance(on=on, buckets=_buckets(grants))
 
 
+def credit_balances(*, customers, on: date) -> dict[int, CreditBalance]:
+    """:func:`credit_balance` of many customers (instances or ids) at once, by customer id,
+    in one query whatever their number; a customer with no credit has empty buckets."""
+    _require_day(on)
+    ids = [getattr(c, "pk", c) for c in customers]
+    used = Sum("draws__minutes", filter=Q(draws__usage__performed_on__lte=on))
+    grants = (
+        CreditGrant.objects.filter(customer_id__in=ids, valid_from__lte=on, valid_to__gte=on)
+        .annotate(used=Coalesce(used, Value(0), output_field=IntegerField()))
+        .order_by("customer_id", "valid_to", "source", "id")
+    )
+    by_customer: dict[int, list] = {pk: [] for pk in ids}
+    for grant in grants:
+        by_customer[grant.customer_id].append(grant)
+    return {pk: CreditBalance(on=on, buckets=_buckets(rows)) for pk, rows in by_customer.items()}
+
+
 def credit_history(*, customer, before: date, limit: int = 6) -> list[CreditBucket]:
     """The customer's credit buckets that ended before ``before``, latest first, each with
     what was used and left at the end of its last day (R14); one query."""

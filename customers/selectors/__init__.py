@@ -38,6 +38,7 @@ from .support import (
     SupportStatus,
     charge_facts,
     customer_overview,
+    registered_on,
     support_status,
 )
 
@@ -67,6 +68,7 @@ __all__ = [
     "one_edit_apart",
     "phone_part",
     "possible_duplicates",
+    "registered_on",
     "support_plus_running",
     "support_status",
     "unnumbered_licences",

@@ -121,3 +121,31 @@ def test_quote_refuses_like_record_usage():
         quote(customer=CustomerFactory(), activity="support", minutes=10, on=DAY)
     with pytest.raises(ValidationError, match="more than 0"):
         quote(customer=rental_customer(), activity="support", minutes=0, on=DAY)
+
+
+def test_credit_balances_of_many_customers_equal_each_ones_balance(django_assert_num_queries):
+    """The API's lists read the credit of a page of customers in one query: the same
+    buckets as ``credit_balance`` for each, on every day."""
+    from billing.selectors import credit_balances
+
+    plus = rental_customer(variant="premium", modules=["COFI", "SAL"], rent=Decimal("2000"))
+    anna = ContactFactory(customer=plus)
+    support_plus(plus, [anna])
+    record_usage(
+        customer=plus,
+        activity="support",
+        minutes=40,
+        performed_on=DAY,
+        work_ref="C-1",
+        contact=anna,
+    )
+    later = rental_customer(start=date(2026, 6, 1), end=date(2027, 5, 31))
+    nothing = CustomerFactory()
+    customers = [plus, later, nothing]
+    for on in (date(2026, 1, 1), DAY, date(2026, 3, 1), date(2026, 7, 1), date(2027, 1, 1)):
+        with django_assert_num_queries(1):
+            balances = credit_balances(customers=customers, on=on)
+        assert list(balances) == [c.pk for c in customers]
+        for customer in customers:
+            assert balances[customer.pk] == credit_balance(customer=customer, on=on), (customer, on)
+    assert credit_balances(customers=[plus.pk], on=DAY)[plus.pk].used == 40

@@ -97,3 +97,21 @@ def test_one_query(django_assert_num_queries):
     contact = ContactFactory(customer=customer)
     with django_assert_num_queries(1):
         charge_facts(customer=customer, on=date(2026, 4, 1) + timedelta(days=1), contact=contact)
+
+
+def test_registered_on_agrees_for_many_contacts_at_once(django_assert_num_queries):
+    """``registered_on`` (the API's caller lookup) answers what ``charge_facts`` answers,
+    for every contact in one query."""
+    from customers.selectors import registered_on
+
+    customer = rental_customer(variant="premium")
+    registered, other = ContactFactory(customer=customer), ContactFactory(customer=customer)
+    support_plus(customer, [registered], start=date(2026, 7, 1), end=date(2026, 9, 30))
+    contacts = [registered, other]
+    for on in DAYS:
+        with django_assert_num_queries(1):
+            found_ids = registered_on(contact_ids=[c.pk for c in contacts], on=on)
+        assert found_ids == {
+            c.pk for c in contacts if charge_facts(customer=customer, on=on, contact=c).registered
+        }, on
+    assert registered_on(contact_ids=[registered.pk], on=date(2026, 8, 1)) == {registered.pk}

@@ -15,11 +15,12 @@ from django.contrib.admin.views.main import ChangeList
 
 from billing.services import record_usage
 from cases.services import case_create
+from q3helpdesk.api.services import api_client_create
 from tests.factories import ContactFactory, HalfFareFactory, make_company, rental_customer
 
 pytestmark = pytest.mark.django_db
 
-APPS = {"customers", "billing", "cases"}
+APPS = {"customers", "billing", "cases", "api"}
 BAD_VALUES = ["", "abc", "-1", "0", "13", "99999", "2026-02-30", "99999999999999999999"]
 # Date-hierarchy parts get the numbers around the edges of the calendar too.
 DATE_PARTS = [*BAD_VALUES, "32", "9999", "1.5"]
@@ -65,6 +66,7 @@ def some_of_everything(db):
         period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), customers=[customer]
     )
     invoice_issue(invoice=draft, issued_on=date(2026, 4, 1), render_pdf=False)
+    api_client_create(name="ERP", scopes=["customers"])
 
 
 @pytest.fixture

@@ -40,6 +40,8 @@ from customers.models import (
     Licence,
     RentalPeriod,
 )
+from q3helpdesk.api.models import ApiClient
+from q3helpdesk.api.services import api_client_create
 from q3helpdesk.guards import LABELS, MULTI_LINE
 from tests.factories import ContactFactory, HalfFareFactory, UserFactory, rental_customer
 from tests.factories import support_plus as subscribe_support_plus
@@ -51,10 +53,11 @@ MODULES = [
     "cases.inbound",
     "cases.emails",
     "cases.callbacks",
+    "q3helpdesk.api.services",
 ]
 ZURICH = ZoneInfo("Europe/Zurich")
 NOW = datetime(2026, 4, 2, 10, 0, tzinfo=ZURICH)
-APPS = ("customers", "billing", "cases", "auth")
+APPS = ("customers", "billing", "cases", "auth", "api")
 
 
 def public_services() -> dict[str, Callable]:
@@ -183,6 +186,7 @@ class ServiceFuzz(TestCase):
                 file=ContentFile(b"Satzart;Kundennummer\r\nKunde;10001\r\n", name="kunden.csv"),
                 status=ErpImportStatus.CHECKED,
             )
+            world[ApiClient] = api_client_create(name="ERP", scopes=["customers"])[0]
         cls.world = world
 
     # -- values ---------------------------------------------------------------------------
