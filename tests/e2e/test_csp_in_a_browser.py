@@ -61,12 +61,14 @@ def pages_of(data) -> dict[str, list[str]]:
             "/billing/ledger/",
             "/billing/grants/",
         ],
-        "manager": ["/dashboard/"],
+        # the API's documentation: Swagger UI from our static files
+        "manager": ["/dashboard/", "/api/docs/"],
         "admin": [
             "/admin/",
             "/admin/customers/customer/",
             f"/admin/customers/customer/{data['customer'].pk}/change/",
             f"/admin/customers/customer/{data['customer'].pk}/history/",
+            "/admin/api/apiclient/add/",
             # the user's own page and the two-factor enrolment with its QR code
             "/account/",
             "/account/two-factor/setup/",
