@@ -152,11 +152,21 @@ def seed_users() -> list[tuple[str, str]]:
     return created
 
 
+def demo_licence_number(customer_number: str) -> str:
+    """The ERP's number of a demo customer's licence (each has one at most), so that the
+    demo's ERP export holds its licences and periods too."""
+    return f"L-{customer_number}-1"
+
+
 def _apply_scenario(customer: Customer, contacts: list[Contact], s: Scenario, today: date):
     if s.kind is None:
         return
     licence = services.licence_create(
-        customer=customer, variant=s.variant, modules=list(s.modules), kind=s.kind
+        customer=customer,
+        variant=s.variant,
+        modules=list(s.modules),
+        kind=s.kind,
+        number=demo_licence_number(customer.number),
     )
     if s.kind != LicenceKind.RENTAL:
         return
@@ -298,6 +308,7 @@ def seed_scale(n: int, today: date, seed: int = 2024, years: int = 1) -> int:
                     contacts.append(contact)
                 if plan["licence"] is not None:
                     plan["licence"].customer = customer
+                    plan["licence"].number = demo_licence_number(customer.number)
                     licences.append(plan["licence"])
             Contact.objects.bulk_create(contacts)
             Licence.objects.bulk_create(licences)

@@ -163,3 +163,24 @@ def test_scale_respects_the_support_plus_capacity():
     seeding.seed_scale(400, TODAY)
     active = SupportPlusSubscription.objects.filter(Q(start__lte=TODAY) & Q(end__gte=TODAY))
     assert active.count() == 3
+
+
+def test_the_demo_customer_base_goes_to_the_erp_and_comes_back_unchanged():
+    """Every demo licence carries an ERP number, so the demo's export holds the whole base:
+    customers, contacts, licences, rental periods, half-fare and Support+ — and importing
+    it again changes nothing."""
+    from customers.erp.outcomes import Outcome
+    from customers.erp.writing import erp_export
+    from customers.models import Licence
+    from customers.services import erp_import
+
+    seeding.seed_customers(TODAY)
+    seeding.seed_scale(20, TODAY)
+    assert not Licence.objects.filter(number__isnull=True).exists()
+    assert Licence.objects.filter(number="L-10001-1", customer__number="10001").exists()
+    export = erp_export(fmt="csv", language="fr")
+    assert export.unnumbered == 0 and export.customers == 34
+    report = erp_import(content=export.content, name="demo.csv")
+    records = {line.row.cells["record"] for line in report.lines}
+    assert {"Licence", "Période de location", "Demi-tarif", "Support+"} <= records
+    assert {line.outcome for line in report.lines} == {Outcome.UNCHANGED}
