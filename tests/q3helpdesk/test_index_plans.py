@@ -539,3 +539,58 @@ def test_the_dashboard_revenue_reads_the_covering_issue_date_index(desk):
     assert not seq_scans(plan), show(plan)
     assert "invoice_issued_idx" in indexes_read(plan), show(plan)
     assert definition.endswith("(issued_on) INCLUDE (status, net)"), definition
+
+
+# --- the API for other systems ---------------------------------------------------------------
+
+
+def _recent(days: int) -> tuple[str, str]:
+    today = timezone.localdate()
+    return (today - timedelta(days=days)).isoformat(), today.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/customers/", {}),
+        ("/api/v1/customers/", {"eligible": "true"}),
+        ("/api/v1/customers/", {"number": "100042"}),
+        ("/api/v1/caller/", {"phone": "031 500 00 42"}),
+        ("/api/v1/cases/", {}),
+        ("/api/v1/cases/", {"opened_from": _recent(7)[0], "opened_to": _recent(7)[1]}),
+        ("/api/v1/cases/", {"customer": "100042"}),
+        ("/api/v1/usages/", {"performed_from": _recent(7)[0], "performed_to": _recent(7)[1]}),
+        (
+            "/api/v1/usages/",
+            {
+                "performed_from": _recent(365)[0],
+                "performed_to": _recent(0)[1],
+                "customer": "100042",
+            },
+        ),
+        ("/api/v1/invoices/", {"issued_from": _recent(40)[0], "issued_to": _recent(0)[1]}),
+        ("/api/v1/invoices/", {"customer": "100042"}),
+    ],
+)
+def test_each_list_of_the_api_reads_an_index(desk, path, params):
+    """What another system asks the API (a day range, a customer) reads no big table whole:
+    every query of the request, the page's and those its rows need (credit, costs)."""
+    from django.test import Client
+
+    from q3helpdesk.api.services import api_client_create
+
+    _, token = api_client_create(
+        name=f"plans {path} {sorted(params)}",
+        scopes=["customers", "caller", "cases", "usages", "invoices"],
+    )
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, params)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body.get("results", body.get("matches")), "no rows: the plan would prove nothing"
+    for sql in (q["sql"] for q in queries.captured_queries):
+        if not sql.startswith("SELECT") or not any(f'"{t}"' in sql for t in BIG_TABLES):
+            continue
+        plan = plan_of_sql(sql)
+        assert not seq_scans(plan), f"{sql}\n{show(plan)}"
