@@ -37,6 +37,7 @@ from ..erp.bulk import CHUNK, apply_new_customers
 from ..erp.outcomes import Outcome
 from ..erp.reading import read_erp_file
 from ..erp.records import Line, customer_lines
+from ..erp.saved import SavedChunk
 from ..models import ErpImport, ErpImportStatus
 
 logger = logging.getLogger(__name__)
@@ -72,9 +73,12 @@ def erp_import(*, content: bytes, name: str = "", dry_run: bool = False) -> ErpR
     for line in orphans:
         line.outcome = Outcome.REFUSED
     for start in range(0, len(groups), CHUNK):
-        # New customers whose rows all pass are written at once, the others one by one.
-        for group in apply_new_customers(groups[start : start + CHUNK], dry_run=dry_run):
-            apply_customer(group, dry_run=dry_run)
+        # New customers whose rows all pass are written at once, the others one by one;
+        # the saved rows of those read at once, to pass over the unchanged customers.
+        rest = apply_new_customers(groups[start : start + CHUNK], dry_run=dry_run)
+        saved = SavedChunk(rest) if rest else None
+        for group in rest:
+            apply_customer(group, dry_run=dry_run, chunk=saved)
     every = [*orphans, *(line for group in groups for line in group.lines)]
     report.lines = sorted(every, key=lambda line: (line.row.sheet, line.row.line))
     return report

@@ -514,3 +514,62 @@ def test_a_chunk_the_ledger_fails_for_is_imported_customer_by_customer(monkeypat
     assert "could not be written at once" in caplog.text
     # The per-customer way derived the credit period by period.
     assert CreditGrant.objects.filter(customer__number="200002").exists()
+
+
+# --- the same customers again: compared a chunk at once -------------------------------------
+
+
+def swap(rows: list[str], old: str, new: str) -> list[str]:
+    found = [i for i, text in enumerate(rows) if old in text]
+    assert len(found) == 1, old
+    rows = list(rows)
+    rows[found[0]] = rows[found[0]].replace(old, new)
+    return rows
+
+
+def changed_again(rows: list[str]) -> list[str]:
+    """The file of a later day: most customers as they were, some changed."""
+    rows = swap(rows, ";3001;Zürich;", ";3001;Basel;")  # a customer moved
+    rows = swap(
+        rows,
+        "Kontakt;200005;Anna Müller 4;;;;;;;;;",
+        "Kontakt;200005;Anna Müller 4;;;;;;;;031 555 12 12;",
+    )
+    rows = swap(rows, "B-200007;Miete;Profi", "B-200007;Miete;Premium")  # an upgrade
+    rows = swap(
+        rows, "B-200011;;;;01.01.2027;31.12.2027;50.00", "B-200011;;;;01.01.2027;31.12.2027;600.00"
+    )
+    rows = swap(
+        rows,
+        "Halbtax;200002;;;;;;;;;;;;;;;01.01.2027;30.06.2027",
+        "Halbtax;200002;;;;;;;;;;;;;;;01.01.2027;31.12.2027",
+    )
+    return [*rows, row("Kontakt", "200012", firma="Beat Neu")]
+
+
+def test_saved_customers_compared_a_chunk_at_once_end_as_one_by_one(desk, import_user, monkeypatch):
+    first = regular_customers(30) + special_customers()
+    erp_import(content=erp_file(first), name="kunden.csv")
+    again = erp_file(changed_again(first))
+    compared_report, compared_tables = import_and_roll_back(again)
+    monkeypatch.setattr(erp_services, "SavedChunk", lambda groups: None)
+    one_by_one_report, one_by_one_tables = import_and_roll_back(again)
+
+    assert compared_report == one_by_one_report
+    assert compared_tables == one_by_one_tables
+    counts = compared_report[0]
+    # The five rows changed above, and the two overlapping periods of 300007 (the second
+    # changed the first again when the file was first loaded).
+    assert counts[Outcome.CHANGED] == 7
+    assert counts[Outcome.NEW] == 1  # the new contact of 200012
+    assert counts[Outcome.UNCHANGED] > 150
+
+
+def test_the_same_customers_again_cost_a_few_queries_per_chunk():
+    content = erp_file(regular_customers(60))
+    erp_import(content=content, name="kunden.csv")
+    with CaptureQueriesContext(connection) as queries:
+        report = erp_import(content=content, name="kunden.csv")
+    assert report.counts[Outcome.UNCHANGED] == len(report.lines)
+    # One by one this took some twelve queries per customer.
+    assert len(queries) < 20
