@@ -113,8 +113,8 @@ def erp_import_upload(
 @service
 @transaction.atomic
 def erp_import_confirm(*, upload: ErpImport, confirmed_by: User | None = None) -> ErpImport:
-    """Import a checked upload for good (in the background): the same rows through the
-    same services, one transaction per customer."""
+    """Import a checked upload for good (in the background): the same rows with the same
+    services and checks, one transaction per customer (per chunk for new customers)."""
     upload = ErpImport.objects.select_for_update().get(pk=upload.pk)
     if upload.status != ErpImportStatus.CHECKED:
         raise ValidationError(_("Only a checked file can be imported, and only once."))
