@@ -115,7 +115,9 @@ def apply_new_customers(groups: list[CustomerLines], *, dry_run: bool) -> list[C
         try:
             new.append(_checked(group, modules))
         except (ValidationError, _InDoubt):
-            continue  # the services say why, the per-customer way
+            pass  # the services say why, the per-customer way
+        except Exception:  # a fault: the per-customer way meets it again and reports it
+            logger.debug("ERP import: customer %s checked one by one", group.number, exc_info=True)
     if not new:
         return groups
     if not dry_run:

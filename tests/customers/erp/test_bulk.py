@@ -573,3 +573,17 @@ def test_the_same_customers_again_cost_a_few_queries_per_chunk():
     assert report.counts[Outcome.UNCHANGED] == len(report.lines)
     # One by one this took some twelve queries per customer.
     assert len(queries) < 20
+
+
+def test_a_fault_checking_a_new_customer_sends_it_the_per_customer_way(monkeypatch):
+    real = bulk._checked
+
+    def failing(group, modules):
+        if group.number == "200002":
+            raise RuntimeError("a bug")
+        return real(group, modules)
+
+    monkeypatch.setattr(bulk, "_checked", failing)
+    report = erp_import(content=erp_file(regular_customers(3)), name="kunden.csv")
+    assert report.counts[Outcome.NEW] == len(report.lines)
+    assert Licence.objects.get(number="B-200002").rental_periods.count() == 2
