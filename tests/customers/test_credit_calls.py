@@ -75,10 +75,8 @@ class RecordingLedger:
         self.calls: list[Call] = []
         self.refuse: dict[str, Exception] = {}  # function name -> what it raises
         self.module = types.ModuleType(name)
-        self.module.support_plus_capacity = self._recorder("support_plus_capacity")
-        self.module.check_change = self._recorder("check_change")
-        self.module.sync = self._recorder("sync")
-        self.module.sync_new = self._recorder("sync_new")
+        for function in ("support_plus_capacity", "check_change", "sync", "sync_new"):
+            setattr(self.module, function, self._recorder(function))
 
     def _recorder(self, name: str):
         target = getattr(billing.credit_ledger, name)

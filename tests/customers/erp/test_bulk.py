@@ -347,8 +347,8 @@ class Snapshot:
                     continue  # a history record of a licence's module: the link's own key
                 if field.name == "id" and original is not None:
                     value = self.row(original, value)
-                elif field.is_relation and value is not None:
-                    value = self.row(field.related_model, value)
+                elif isinstance(field, models.ForeignKey) and value is not None:
+                    value = self.row(field.remote_field.model, value)
                 elif value is not None and not isinstance(value, str | int | date | Decimal | bool):
                     value = str(value)  # a phone number
                 described.append((field.name, value))
