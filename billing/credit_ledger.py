@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from customers.models import Licence, RentalPeriod, SupportPlusSubscription
+from customers.models import Customer, Licence, RentalPeriod, SupportPlusSubscription
 
 from . import selectors, services
 
@@ -44,3 +45,8 @@ def sync(
         services.grant_sync_for_licence(licence=licence)
     if support_plus is not None:
         services.grant_sync_for_support_plus(subscription=support_plus)
+
+
+def sync_new(*, customers: Sequence[Customer]) -> None:
+    # New rows have no grant yet: every grant they give is a missing one.
+    services.grants_sync_all(customers=customers)

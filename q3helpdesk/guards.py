@@ -410,8 +410,7 @@ def service(
             }
         return specs
 
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
+    def check(kwargs: dict) -> None:
         checks = compiled()
         for name, value in kwargs.items():
             spec = checks.get(name)
@@ -420,6 +419,10 @@ def service(
             elif name in skipped and isinstance(value, str):
                 # The service checks the type; what the text holds is checked here all the same.
                 check_text(value, label=label_for(name), multiline=name in MULTI_LINE)
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        check(kwargs)
         try:
             return function(*args, **kwargs)
         except ValidationError:
@@ -433,6 +436,16 @@ def service(
                 raise _gone(*gone) from exc
             raise
 
-    # Read by the tests (every public service is guarded) and by the fuzz test.
-    wrapper.__dict__.update(__guarded__=True, __guard_allow_unsaved__=unsaved)
+    # Read by the tests (every public service is guarded) and by the fuzz test; the checks
+    # alone by check_arguments().
+    wrapper.__dict__.update(
+        __guarded__=True, __guard_allow_unsaved__=unsaved, __guard_check__=check
+    )
     return wrapper
+
+
+def check_arguments(function: Callable[..., typing.Any], /, **kwargs: typing.Any) -> None:
+    """Check ``kwargs`` (some of the arguments of the guarded service ``function``) as a
+    call of it would, without calling it: the same ``ValidationError``. For a caller that
+    checks many rows before it writes them at once (the ERP import of new customers)."""
+    function.__guard_check__(kwargs)  # type: ignore[attr-defined]

@@ -8,9 +8,10 @@ each with a contact (a second one for one in five), a rental licence (a second o
 in seven) with its rental period of this year (and last year's for one in three), and a
 half-fare subscription for one in four; then times, on the configured database:
 
-1. the dry run (every row checked through the services, everything rolled back);
-2. the import (one transaction per customer, the credit derived by the ledger);
-3. the same file again (every row unchanged, nothing written).
+1. the dry run (every row checked with the services' checks, nothing written);
+2. the import (the new customers written 500 per transaction, their credit derived by the
+   ledger once per chunk, see ``customers.erp.bulk``);
+3. the same file again (every row unchanged, compared a chunk at once, nothing written).
 
 **This writes to the database** and keeps what it imported: it runs only with ``--write``,
 never beside real customers (demo data at most, see ``benchlib.require_demo_data``), and

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from customers.models import Customer, Licence, LicenceKind, RentalPeriod, SupportPlusSubscription
 from q3helpdesk.guards import service
@@ -307,6 +308,9 @@ def grant_sync_for_support_plus(*, subscription: SupportPlusSubscription) -> Cre
 def grants_sync_all(*, customers: Iterable[Customer] | None = None) -> int:
     """Derive every missing grant in bulk (after bulk imports); returns how many were added.
 
+    ``customers``: only theirs. The queries do not grow with the rows (one tariff look-up
+    per rental year's first day).
+
     Existing grants are left as they are; use the ``grant_sync_*`` services for changes.
     """
     tariffs: dict[date, Tariff | None] = {}
@@ -357,5 +361,7 @@ def grants_sync_all(*, customers: Iterable[Customer] | None = None) -> int:
                 tariff=tariff,
             )
         )
-    CreditGrant.objects.bulk_create(new, batch_size=2000)
+    if new:
+        # Each with its history record ("created"), as the grant_sync_* services leave one.
+        bulk_create_with_history(new, CreditGrant, batch_size=2000)
     return len(new)

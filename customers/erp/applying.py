@@ -16,6 +16,7 @@ the one it overlaps). The import never deletes what the file leaves out.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 
@@ -68,6 +69,7 @@ from .records import (
     PeriodRecord,
     SpanRecord,
 )
+from .saved import Saved
 
 logger = logging.getLogger(__name__)
 
@@ -86,14 +88,21 @@ CUSTOMER_FIELDS = (
 CONTACT_FIELDS = ("name", "email", "phone", "role", "language")
 
 
-def apply_customer(group: CustomerLines, *, dry_run: bool) -> None:
-    """Apply the rows of one customer number; each line gets its outcome."""
+def apply_customer(group: CustomerLines, *, dry_run: bool, chunk: Saved | None = None) -> None:
+    """Apply the rows of one customer number; each line gets its outcome.
+
+    ``chunk``: the saved rows of the customer's chunk, read at once; a customer whose rows
+    they show all unchanged is done without a query (nothing to write, and so no
+    transaction either).
+    """
+    if chunk is not None and _unchanged(group, chunk):
+        return
     for line in group.lines:
         if line.value is None:
             line.outcome = Outcome.REFUSED
     try:
         with transaction.atomic():
-            _Customer(group).apply()  # the readable rows, even when others were refused
+            _Customer(group, Saved()).apply()  # the readable rows, even when others were refused
             refused = any(line.outcome == Outcome.REFUSED for line in group.lines)
             if refused or dry_run:
                 transaction.set_rollback(True)
@@ -116,12 +125,42 @@ def apply_customer(group: CustomerLines, *, dry_run: bool) -> None:
                 }
 
 
+def _unchanged(group: CustomerLines, chunk: Saved) -> bool:
+    """Whether the saved rows of ``chunk`` show every row of the group unchanged: then each
+    line has that outcome; else the lines are left as they were."""
+    if any(line.value is None for line in group.lines) or chunk.customer(group.number) is None:
+        return False
+    try:
+        _Comparison(group, chunk).apply()
+        unchanged = all(line.outcome == Outcome.UNCHANGED for line in group.lines)
+    except Exception:  # _Write; a fault is met again, and logged, the per-customer way
+        unchanged = False
+    if not unchanged:
+        for line in group.lines:
+            line.outcome, line.changes, line.message = "", [], ""
+    return unchanged
+
+
 class _Customer:
-    def __init__(self, group: CustomerLines) -> None:
+    """The rows of one customer applied through the services (in its transaction)."""
+
+    def __init__(self, group: CustomerLines, saved: Saved) -> None:
         self.group = group
-        self.customer: Customer = Customer.objects.filter(number=group.number).first()  # type: ignore[assignment]
+        self.saved = saved
+        self.customer: Customer = saved.customer(group.number)  # type: ignore[assignment]
         self.contacts: dict[str, Contact] = {}
         self.licences: dict[str, Licence] = {}
+
+    # What writes: the services, each call in a savepoint (see ``outcomes``).
+
+    def _create_new(self, line: Line, model, wanted: dict, write: Callable[[], object]) -> bool:
+        return create_new(line, model, wanted, write)
+
+    def _update_saved(self, line: Line, found: list, write: Callable[[], object]) -> None:
+        update_saved(line, found, write)
+
+    def _attempt(self, line: Line, write: Callable[[], object], outcome: str) -> bool:
+        return attempt(line, write, outcome)
 
     def apply(self) -> None:
         if not self._customer():
@@ -156,13 +195,13 @@ class _Customer:
             def create() -> None:
                 self.customer = customer_create(number=self.group.number, **wanted)
 
-            return create_new(line, Customer, wanted, create)
+            return self._create_new(line, Customer, wanted, create)
         customer = self.customer
         saved = {name: getattr(customer, name) for name in CUSTOMER_FIELDS}
         saved["phone"] = phone_e164(customer.phone)
         # What the file says; the rest as saved (a column the file does not have).
         wanted = {name: getattr(value, name) for name in CUSTOMER_FIELDS if name in value.given}
-        update_saved(
+        self._update_saved(
             line,
             changes(Customer, saved, wanted),
             partial(customer_update, customer=customer, **{**saved, **wanted}),
@@ -170,7 +209,7 @@ class _Customer:
         return line.outcome != Outcome.REFUSED
 
     def _contacts(self) -> None:
-        saved_contacts = list(Contact.objects.filter(customer=self.customer))
+        saved_contacts = self.saved.contacts(self.customer)
         self.contacts = {}
         for saved_contact in saved_contacts:  # Support+ names persons: the first of a name
             self.contacts.setdefault(search_key(saved_contact.name), saved_contact)
@@ -183,12 +222,12 @@ class _Customer:
                     made = contact_create(customer=self.customer, **wanted)
                     self.contacts.setdefault(search_key(made.name), made)
 
-                create_new(line, Contact, wanted, create)
+                self._create_new(line, Contact, wanted, create)
                 continue
             saved = {name: getattr(contact, name) for name in CONTACT_FIELDS}
             saved["phone"] = phone_e164(contact.phone)
             wanted = {name: new for name, new in wanted.items() if name in value.given}
-            update_saved(
+            self._update_saved(
                 line,
                 changes(Contact, saved, wanted),
                 partial(contact_update, contact=contact, **{**saved, **wanted}),
@@ -199,13 +238,8 @@ class _Customer:
     def _licences(self) -> None:
         found = self.group.of(Record.LICENCE, LicenceRecord)
         numbers = [value.number for _line, value in found]
-        saved = {
-            licence.number: licence
-            for licence in Licence.objects.filter(number__in=numbers)
-            .select_related("customer")
-            .prefetch_related("modules")
-        }
-        own = list(Licence.objects.filter(customer=self.customer))
+        saved = self.saved.licences_numbered(numbers)
+        own = self.saved.licences_of(self.customer)
         self.licences = {str(licence.number): licence for licence in own if licence.number}
         unnumbered = sum(1 for licence in own if not licence.number)
         for line, value in found:
@@ -235,7 +269,7 @@ class _Customer:
                     self.licences[value.number] = made
 
                 brings = {"kind": value.kind, "variant": value.variant, "modules": value.modules}
-                create_new(line, Licence, brings, create)
+                self._create_new(line, Licence, brings, create)
             elif licence.customer_id != self.customer.pk:
                 refuse(
                     line,
@@ -257,7 +291,7 @@ class _Customer:
                     "modules": tuple(module.code for module in licence.modules.all()),
                 }
                 wanted = {"variant": value.variant, "modules": value.modules}
-                update_saved(
+                self._update_saved(
                     line,
                     changes(Licence, saved_values, wanted),
                     partial(
@@ -286,9 +320,9 @@ class _Customer:
                 "end": value.end,
                 "annual_rent": value.annual_rent,
             }
-            period = matching(list(RentalPeriod.objects.filter(licence=licence)), value)
+            period = matching(self.saved.periods(licence), value)
             if period is None:
-                create_new(
+                self._create_new(
                     line,
                     RentalPeriod,
                     wanted,
@@ -296,7 +330,7 @@ class _Customer:
                 )
                 continue
             saved = {"start": period.start, "end": period.end, "annual_rent": period.annual_rent}
-            update_saved(
+            self._update_saved(
                 line,
                 changes(RentalPeriod, saved, wanted),
                 partial(rental_period_update, period=period, **wanted),
@@ -305,12 +339,12 @@ class _Customer:
     # --- subscriptions -------------------------------------------------------------------
 
     def _half_fare(self) -> None:
-        saved = list(HalfFareSubscription.objects.filter(customer=self.customer))
+        saved = self.saved.half_fares(self.customer)
         for line, value in self.group.of(Record.HALF_FARE, SpanRecord):
             wanted = {"start": value.start, "end": value.end}
             subscription = matching(saved, value)
             if subscription is None:
-                create_new(
+                self._create_new(
                     line,
                     HalfFareSubscription,
                     wanted,
@@ -318,14 +352,14 @@ class _Customer:
                 )
                 continue
             old = {"start": subscription.start, "end": subscription.end}
-            update_saved(
+            self._update_saved(
                 line,
                 changes(HalfFareSubscription, old, wanted),
                 partial(half_fare_update, subscription=subscription, **wanted),
             )
 
     def _saved_support_plus(self) -> dict[date, SupportPlusSubscription]:
-        rows = SupportPlusSubscription.objects.filter(customer=self.customer)
+        rows = self.saved.support_plus(self.customer)
         return {subscription.start: subscription for subscription in rows}
 
     def _support_plus_shortened(self) -> None:
@@ -341,7 +375,7 @@ class _Customer:
             line.changes = changes(
                 SupportPlusSubscription, {"end": subscription.end}, {"end": value.end}
             )
-            attempt(
+            self._attempt(
                 line,
                 partial(support_plus_end, subscription=subscription, end=value.end),
                 Outcome.CHANGED,
@@ -359,7 +393,7 @@ class _Customer:
                 if value.end == subscription.end:
                     line.outcome = Outcome.UNCHANGED
                 else:  # a longer term: refused with the service's own reason
-                    attempt(
+                    self._attempt(
                         line,
                         partial(support_plus_end_check, subscription=subscription, end=value.end),
                         Outcome.CHANGED,
@@ -371,7 +405,7 @@ class _Customer:
             registered = self._persons(line, value)
             if registered is None:
                 continue
-            create_new(
+            self._create_new(
                 line,
                 SupportPlusSubscription,
                 {"start": value.start, "end": value.end, "registered": value.persons},
@@ -403,8 +437,7 @@ class _Customer:
     ) -> bool:
         """A row that names the registered persons names the saved ones (the file may
         leave them out of an existing subscription)."""
-        registrations = subscription.registrations.select_related("contact").order_by("position")
-        saved = [search_key(registration.contact.name) for registration in registrations]
+        saved = self.saved.registered(subscription)
         if value.persons and [search_key(name) for name in value.persons] != saved:
             refuse(line, _support_plus_kept_message())
             return False
@@ -416,3 +449,23 @@ def _support_plus_kept_message() -> str:
         "A Support+ subscription keeps its start and its registered persons: end it and"
         " take a new one at the desk."
     )
+
+
+class _Write(Exception):
+    """A row that would be written: not a comparison's business."""
+
+
+class _Comparison(_Customer):
+    """The rows of one customer compared with saved rows read beforehand: it ends, with
+    :class:`_Write`, where a service would write."""
+
+    def _create_new(self, line: Line, model, wanted: dict, write: Callable[[], object]) -> bool:
+        raise _Write
+
+    def _update_saved(self, line: Line, found: list, write: Callable[[], object]) -> None:
+        if found:
+            raise _Write
+        super()._update_saved(line, found, write)  # unchanged: writes nothing
+
+    def _attempt(self, line: Line, write: Callable[[], object], outcome: str) -> bool:
+        raise _Write

@@ -212,10 +212,28 @@ def parse_choice(
     return found
 
 
+# choice_names() by its choices and aliases: reading a label in three languages for each
+# cell of a large file took longer than importing it.
+_CHOICE_NAMES: dict[tuple, dict[str, str]] = {}
+
+
 def choice_names(
     choices: Iterable[tuple[str, object]], *, aliases: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """Every name a file may use for each choice → the choice's value."""
+    choices = list(choices)
+    key = (
+        tuple((value, str(label)) for value, label in choices),
+        tuple(sorted((aliases or {}).items())),
+    )
+    if key not in _CHOICE_NAMES:
+        _CHOICE_NAMES[key] = _all_names(choices, aliases)
+    return _CHOICE_NAMES[key]
+
+
+def _all_names(
+    choices: Iterable[tuple[str, object]], aliases: Mapping[str, str] | None
+) -> dict[str, str]:
     names: dict[str, str] = {}
     for value, label in choices:
         names[name_key(value)] = value

@@ -79,14 +79,20 @@ def changes(model, saved: dict, wanted: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def create_new(line: Line, model, wanted: dict, write: Callable[[], object]) -> bool:
-    """A row the desk does not have yet: created through ``write``; the report lists what
-    it brings, (field, "", value) for each value given."""
-    line.changes = [
+def brought(model, wanted: dict) -> list[tuple[str, str, str]]:
+    """What a new row brings, as the report lists it: (field, "", value) for each value
+    given."""
+    return [
         (_label(model, name), "", _in_words(name, value))
         for name, value in wanted.items()
         if value not in ("", None, ())
     ]
+
+
+def create_new(line: Line, model, wanted: dict, write: Callable[[], object]) -> bool:
+    """A row the desk does not have yet: created through ``write``; the report lists what
+    it brings (:func:`brought`)."""
+    line.changes = brought(model, wanted)
     return attempt(line, write, Outcome.NEW)
 
 

@@ -37,10 +37,14 @@ class NameKeyed(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
+        self.set_name_keys()
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "fold_key"}
+        super().save(*args, **kwargs)
+
+    def set_name_keys(self):
+        """Derive the keys from the name (``save`` does; a ``bulk_create`` must call it)."""
         # The key of a name that fits its column can be longer than the name ("ß" → "ss",
         # "ﬁ" → "fi"); the lookup matches on the part that fits rather than failing.
         self.name_key = search_key(self.name)[: self._meta.get_field("name_key").max_length]
         self.fold_key = fold_key(self.name)[: self._meta.get_field("fold_key").max_length]
-        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key", "fold_key"}
-        super().save(*args, **kwargs)

@@ -42,19 +42,17 @@ def customer_create(
     if number is None:
         advisory_lock("customers.customer_number")
         number = _next_customer_number()
-    customer = Customer(
-        number=str(number) if isinstance(number, int) else _text(number, _("The number")),
-        **_customer_fields(
-            name=name,
-            street=street,
-            house_number=house_number,
-            postcode=postcode,
-            city=city,
-            country=country,
-            language=language,
-            email=email,
-            phone=phone,
-        ),
+    customer = _customer_unsaved(
+        number=number,
+        name=name,
+        street=street,
+        house_number=house_number,
+        postcode=postcode,
+        city=city,
+        country=country,
+        language=language,
+        email=email,
+        phone=phone,
     )
     customer.full_clean()
     try:
@@ -65,6 +63,14 @@ def customer_create(
             _("The customer number %(number)s is already taken.") % {"number": customer.number}
         ) from exc
     return customer
+
+
+def _customer_unsaved(*, number: str | int, **fields) -> Customer:
+    """The customer :func:`customer_create` saves (not checked yet: ``full_clean``)."""
+    return Customer(
+        number=str(number) if isinstance(number, int) else _text(number, _("The number")),
+        **_customer_fields(**fields),
+    )
 
 
 def _customer_fields(

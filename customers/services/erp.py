@@ -4,7 +4,11 @@ periods and subscriptions, created or changed through the services of this packa
 One transaction per customer: a customer's rows are applied together or not at all (a
 customer half imported would show the desk a licence without its periods, or Support+
 without its licence); a refused row leaves its customer as it was and the other customers
-go on. The report says of each row: new, changed (old → new), unchanged, refused with the
+go on. New customers whose rows all pass are written at once, a chunk of them per
+transaction, with the same outcome (``customers.erp.bulk``): a first load of thousands of
+customers takes seconds, not minutes.
+
+The report says of each row: new, changed (old → new), unchanged, refused with the
 reason, or not applied (another row of its customer was refused). A dry run checks every
 row with the same services and rolls every customer back. Importing the same file again
 changes nothing; the import never deletes.
@@ -29,9 +33,11 @@ from simple_history.models import HistoricalRecords
 from q3helpdesk.guards import service
 
 from ..erp.applying import apply_customer
+from ..erp.bulk import CHUNK, apply_new_customers
 from ..erp.outcomes import Outcome
 from ..erp.reading import read_erp_file
 from ..erp.records import Line, customer_lines
+from ..erp.saved import SavedChunk
 from ..models import ErpImport, ErpImportStatus
 
 logger = logging.getLogger(__name__)
@@ -66,8 +72,13 @@ def erp_import(*, content: bytes, name: str = "", dry_run: bool = False) -> ErpR
     groups, orphans = customer_lines(erp)
     for line in orphans:
         line.outcome = Outcome.REFUSED
-    for group in groups:
-        apply_customer(group, dry_run=dry_run)
+    for start in range(0, len(groups), CHUNK):
+        # New customers whose rows all pass are written at once, the others one by one;
+        # the saved rows of those read at once, to pass over the unchanged customers.
+        rest = apply_new_customers(groups[start : start + CHUNK], dry_run=dry_run)
+        saved = SavedChunk(rest) if rest else None
+        for group in rest:
+            apply_customer(group, dry_run=dry_run, chunk=saved)
     every = [*orphans, *(line for group in groups for line in group.lines)]
     report.lines = sorted(every, key=lambda line: (line.row.sheet, line.row.line))
     return report
@@ -102,8 +113,8 @@ def erp_import_upload(
 @service
 @transaction.atomic
 def erp_import_confirm(*, upload: ErpImport, confirmed_by: User | None = None) -> ErpImport:
-    """Import a checked upload for good (in the background): the same rows through the
-    same services, one transaction per customer."""
+    """Import a checked upload for good (in the background): the same rows with the same
+    services and checks, one transaction per customer (per chunk for new customers)."""
     upload = ErpImport.objects.select_for_update().get(pk=upload.pk)
     if upload.status != ErpImportStatus.CHECKED:
         raise ValidationError(_("Only a checked file can be imported, and only once."))

@@ -18,8 +18,9 @@ from ..models import Customer, Licence, LicenceVariant, Module, RentalPeriod
 from ._common import _max_length, _require_saved, _require_span, _text
 
 
-def _modules(modules) -> list[Module]:
-    """The modules of the codes ``modules`` (such as ``["COFI", "SAL"]``), in that order."""
+def _modules(modules, known: dict[str, Module] | None = None) -> list[Module]:
+    """The modules of the codes ``modules`` (such as ``["COFI", "SAL"]``), in that order;
+    looked up in ``known`` (the saved modules by code) when given."""
     if isinstance(modules, str) or not isinstance(modules, Sequence):
         raise ValidationError(_("Give the modules as a list of module codes."))
     codes = [str(code).strip().upper() for code in modules]
@@ -27,7 +28,10 @@ def _modules(modules) -> list[Module]:
         raise ValidationError(_("A licence needs at least one module."))
     if len(set(codes)) != len(codes):
         raise ValidationError(_("Each module can be listed only once."))
-    found = {m.code: m for m in Module.objects.filter(code__in=codes)}
+    if known is None:
+        found = {m.code: m for m in Module.objects.filter(code__in=codes)}
+    else:
+        found = {code: known[code] for code in codes if code in known}
     unknown = [code for code in codes if code not in found]
     if unknown:
         raise ValidationError(
@@ -50,16 +54,21 @@ def licence_create(
     is the ERP's licence number, when there is one."""
     _require_saved(customer, Customer, _("Choose an existing customer."))
     chosen = _modules(modules)
-    licence = Licence(
+    licence = _licence_unsaved(customer=customer, variant=variant, kind=kind, number=number)
+    licence.full_clean()
+    licence.save()
+    licence.modules.set(chosen)
+    return licence
+
+
+def _licence_unsaved(*, customer: Customer, variant, kind, number) -> Licence:
+    """The licence :func:`licence_create` saves (not checked yet: ``full_clean``)."""
+    return Licence(
         customer=customer,
         variant=variant,
         kind=kind,
         number=_text(number, _("The licence number"), _max_length(Licence, "number")) or None,
     )
-    licence.full_clean()
-    licence.save()
-    licence.modules.set(chosen)
-    return licence
 
 
 def _require_rent(annual_rent) -> None:

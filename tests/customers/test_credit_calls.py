@@ -75,9 +75,8 @@ class RecordingLedger:
         self.calls: list[Call] = []
         self.refuse: dict[str, Exception] = {}  # function name -> what it raises
         self.module = types.ModuleType(name)
-        self.module.support_plus_capacity = self._recorder("support_plus_capacity")
-        self.module.check_change = self._recorder("check_change")
-        self.module.sync = self._recorder("sync")
+        for function in ("support_plus_capacity", "check_change", "sync", "sync_new"):
+            setattr(self.module, function, self._recorder(function))
 
     def _recorder(self, name: str):
         target = getattr(billing.credit_ledger, name)
@@ -143,8 +142,8 @@ def test_the_project_settings_name_billings_ledger():
     assert ledger() is billing.credit_ledger
 
 
-def test_billings_ledger_has_the_three_functions_of_the_protocol_with_their_keywords():
-    for name in ("support_plus_capacity", "check_change", "sync"):
+def test_billings_ledger_has_the_functions_of_the_protocol_with_their_keywords():
+    for name in ("support_plus_capacity", "check_change", "sync", "sync_new"):
         wanted = inspect.signature(getattr(CreditLedger, name)).parameters
         given = inspect.signature(getattr(billing.credit_ledger, name)).parameters
         assert [(p.name, p.kind) for p in given.values()] == [

@@ -10,8 +10,13 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from customers.models import Contact, Customer
-from customers.services import contact_create, contact_update, customer_create
-from q3helpdesk.guards import check_instance_text, check_text, scrub
+from customers.services import (
+    contact_create,
+    contact_update,
+    customer_create,
+    half_fare_subscribe,
+)
+from q3helpdesk.guards import check_arguments, check_instance_text, check_text, scrub
 from q3helpdesk.roles import Role
 from tests.factories import ContactFactory, CustomerFactory
 
@@ -51,6 +56,19 @@ def test_customer_with_a_control_character_is_refused_with_the_field(field, valu
     assert refused.value.messages == [
         f"{label} must be one line of text, without line breaks or control characters."
     ]
+    assert not Customer.objects.exists()
+
+
+def test_the_guards_checks_alone_refuse_as_the_service_and_call_nothing():
+    # check_arguments: what the ERP import asks of the rows it writes at once.
+    with pytest.raises(ValidationError) as refused:
+        check_arguments(customer_create, name="Menuiserie\x00 Dupont SA", city="Lausanne")
+    assert refused.value.messages == [
+        "The name must be one line of text, without line breaks or control characters."
+    ]
+    with pytest.raises(ValidationError, match="The start must be a date"):
+        check_arguments(half_fare_subscribe, start="2026-01-01", end=date(2026, 12, 31))
+    check_arguments(customer_create, name="Menuiserie Dupont SA", number="10001")
     assert not Customer.objects.exists()
 
 
