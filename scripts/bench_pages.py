@@ -211,7 +211,8 @@ def _api_caller() -> Page:
     e164 = phonenumbers.format_number(
         phonenumbers.parse(str(contact.phone), "CH"), phonenumbers.PhoneNumberFormat.E164
     )
-    rows, _ = lookup_rows(e164, f"incoming call from {e164}")
+    found = benchlib.plural(len(customer_lookup(q=e164).hits), "customer")
+    rows = f"incoming call from {e164}: {found} with status, credit and priority"
     return Page("api-caller", name, f"/api/v1/caller/?{urlencode({'phone': e164})}", API, rows)
 
 
