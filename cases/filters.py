@@ -1,11 +1,11 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import django_filters
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from q3helpdesk.ui.filters import DATE_INPUT, DateRangeFilterSet
+from q3helpdesk.ui.filters import DATE_INPUT, DateRangeFilterSet, start_of_day
 
 from . import selectors
 from .models import (
@@ -17,11 +17,6 @@ from .models import (
     Channel,
 )
 from .selectors import CallbackState, callback_state_q, desk_users
-
-
-def _start_of(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
-
 
 ACTIVE = "active"  # the status filter's "open or waiting"
 
@@ -130,16 +125,16 @@ class CaseFilter(DateRangeFilterSet):
 
     # Compare with the instants of the day's start in Zurich, so that the index is used.
     def filter_from(self, queryset, name, value):
-        return queryset.filter(created_at__gte=_start_of(value))
+        return queryset.filter(created_at__gte=start_of_day(value))
 
     def filter_to(self, queryset, name, value):
-        return queryset.filter(created_at__lt=_start_of(value + timedelta(days=1)))
+        return queryset.filter(created_at__lt=start_of_day(value + timedelta(days=1)))
 
     def filter_resolved_from(self, queryset, name, value):
-        return queryset.filter(resolved_at__gte=_start_of(value))
+        return queryset.filter(resolved_at__gte=start_of_day(value))
 
     def filter_resolved_to(self, queryset, name, value):
-        return queryset.filter(resolved_at__lt=_start_of(value + timedelta(days=1)))
+        return queryset.filter(resolved_at__lt=start_of_day(value + timedelta(days=1)))
 
 
 class CallbackFilter(DateRangeFilterSet):
@@ -169,7 +164,7 @@ class CallbackFilter(DateRangeFilterSet):
         return queryset.filter(callback_state_q(value, timezone.now()))
 
     def filter_due_from(self, queryset, name, value):
-        return queryset.filter(first_window_start__gte=_start_of(value))
+        return queryset.filter(first_window_start__gte=start_of_day(value))
 
     def filter_due_to(self, queryset, name, value):
-        return queryset.filter(first_window_start__lt=_start_of(value + timedelta(days=1)))
+        return queryset.filter(first_window_start__lt=start_of_day(value + timedelta(days=1)))

@@ -82,20 +82,17 @@ def credit_balance(*, customer, on: date) -> CreditBalance:
     31 January even when February's work has used it since.
     """
     _require_customer(customer)
-    _require_day(on)
-    used = Sum("draws__minutes", filter=Q(draws__usage__performed_on__lte=on))
-    grants = (
-        CreditGrant.objects.filter(customer=customer, valid_from__lte=on, valid_to__gte=on)
-        .annotate(used=Coalesce(used, Value(0), output_field=IntegerField()))
-        .order_by("valid_to", "source", "id")
-    )
-    return CreditBalance(on=on, buckets=_buckets(grants))
+    return credit_balances(customers=[customer], on=on)[customer.pk]
 
 
 def credit_balances(*, customers, on: date) -> dict[int, CreditBalance]:
     """:func:`credit_balance` of many customers (instances or ids) at once, by customer id,
     in one query whatever their number; a customer with no credit has empty buckets."""
     _require_day(on)
+    customers = list(customers)
+    for customer in customers:
+        if not isinstance(customer, int):
+            _require_customer(customer)
     ids = [getattr(c, "pk", c) for c in customers]
     used = Sum("draws__minutes", filter=Q(draws__usage__performed_on__lte=on))
     grants = (

@@ -1,64 +1,74 @@
-"""The filters of the API's lists. Dates are days of Zurich (``2026-12-31``); a range
-with its end before its start, or a date that is no date, is refused with a 400 that
-says why, in the language of ``Accept-Language``."""
+"""The filters of the API's lists. Dates are days of Zurich (``2026-12-31`` or
+``31.12.2026``); a date out of bounds, a range whose end is before its start, a choice
+that does not exist or a value that is no date is refused with a 400 that names the field
+and says why, in the language of ``Accept-Language`` — as the desk's list filters do."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import django_filters as filters
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from billing.models import InvoiceKind, InvoiceStatus, Usage
+from billing.selectors import activity_filter_choices
 from cases.models import Case, CaseKind, CaseStatus, Channel
+from q3helpdesk.ui.filters import DateRangeFilterSet, start_of_day
 
 # The longest range of posted time one request may ask for: a year (a leap year's too).
 USAGE_RANGE_DAYS = 366
+EARLIEST, LATEST = DateRangeFilterSet.earliest, DateRangeFilterSet.latest
 
 
 class RangeForm(forms.Form):
-    """Checks that each ``<name>_from``/``<name>_to`` pair is in order."""
+    """Every date within the desk's bounds, and each ``<name>_from``/``<name>_to`` pair in
+    order (a form error: DjangoFilterBackend answers it with a 400)."""
 
     def clean(self):
         data = super().clean()
         for name, value in list(data.items()):
-            if not name.endswith("_from") or value is None:
-                continue
-            end = data.get(name.removesuffix("_from") + "_to")
-            if end is not None and end < value:
-                raise forms.ValidationError(
-                    _("The end of the range (%(end)s) is before its start (%(start)s).")
-                    % {"end": end.isoformat(), "start": value.isoformat()}
+            if isinstance(value, date) and not EARLIEST <= value <= LATEST:
+                self.add_error(
+                    name,
+                    _("Choose a date between %(first)s and %(last)s.")
+                    % {"first": f"{EARLIEST:%d.%m.%Y}", "last": f"{LATEST:%d.%m.%Y}"},
                 )
-        return data
+        for name, value in list(self.cleaned_data.items()):
+            end_name = name.removesuffix("_from") + "_to"
+            end = self.cleaned_data.get(end_name)
+            if name.endswith("_from") and value and end and end < value:
+                self.add_error(end_name, _("The end date cannot be before the start date."))
+        return self.cleaned_data
 
 
-def _day_start(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+BOOLEAN = [("true", "true"), ("false", "false")]
 
 
 class CustomerFilter(filters.FilterSet):
-    on = filters.DateFilter(
-        method="keep", help_text="The day of the status and the credit (default: today)."
+    eligible = filters.ChoiceFilter(
+        choices=BOOLEAN,
+        method="filter_eligible",
+        help_text="true: only customers that may get support on the day; false: the others.",
     )
-    eligible = filters.BooleanFilter(help_text="Only customers that may (or may not) get support.")
     number = filters.CharFilter(help_text="One customer number.")
 
     class Meta:
         form = RangeForm
         fields: list[str] = []
 
-    def keep(self, queryset, name, value):
-        return queryset  # read by the view: it decides the day of the annotations
+    def filter_eligible(self, queryset, name, value):
+        return queryset.filter(eligible=value == "true")
 
 
 class CaseFilter(filters.FilterSet):
     customer = filters.CharFilter(field_name="customer__number", help_text="A customer number.")
-    opened_from = filters.DateFilter(method="opened_from_day", help_text="Opened on or after.")
-    opened_to = filters.DateFilter(method="opened_to_day", help_text="Opened on or before.")
+    created_from = filters.DateFilter(
+        method="created_from_day", help_text="Recorded at the desk on or after this day."
+    )
+    created_to = filters.DateFilter(
+        method="created_to_day", help_text="Recorded at the desk on or before this day."
+    )
     status = filters.ChoiceFilter(choices=CaseStatus.choices)
     channel = filters.ChoiceFilter(choices=Channel.choices)
     kind = filters.ChoiceFilter(choices=CaseKind.choices)
@@ -68,23 +78,24 @@ class CaseFilter(filters.FilterSet):
         form = RangeForm
         fields: list[str] = []
 
-    def opened_from_day(self, queryset, name, value):
-        return queryset.filter(created_at__gte=_day_start(value))
+    def created_from_day(self, queryset, name, value):
+        return queryset.filter(created_at__gte=start_of_day(value))
 
-    def opened_to_day(self, queryset, name, value):
-        return queryset.filter(created_at__lt=_day_start(value + timedelta(days=1)))
+    def created_to_day(self, queryset, name, value):
+        return queryset.filter(created_at__lt=start_of_day(value + timedelta(days=1)))
 
 
 class UsageRangeForm(RangeForm):
     def clean(self):
         data = super().clean()
         start, end = data.get("performed_from"), data.get("performed_to")
-        if start and end and (end - start).days >= USAGE_RANGE_DAYS:
-            raise forms.ValidationError(
+        if start and end and end >= start and (end - start).days >= USAGE_RANGE_DAYS:
+            self.add_error(
+                "performed_to",
                 _("Ask for at most %(days)s days of posted time at once.")
-                % {"days": USAGE_RANGE_DAYS}
+                % {"days": USAGE_RANGE_DAYS},
             )
-        return data
+        return self.cleaned_data
 
 
 class UsageFilter(filters.FilterSet):
@@ -95,7 +106,7 @@ class UsageFilter(filters.FilterSet):
         field_name="performed_on", lookup_expr="lte", required=True, help_text="Last day."
     )
     customer = filters.CharFilter(field_name="customer__number", help_text="A customer number.")
-    activity = filters.CharFilter()
+    activity = filters.ChoiceFilter(choices=activity_filter_choices)
     work_ref = filters.CharFilter(help_text="A case reference, such as C-123.")
 
     class Meta:

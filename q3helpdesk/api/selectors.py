@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from billing.models import Invoice, InvoiceStatus, Usage
@@ -27,8 +27,8 @@ from customers.selectors import (
 
 def customers_on(on: date) -> QuerySet[Customer]:
     """Customers with their status on ``on`` (eligible, best variant, Support+ and
-    half-fare running): one query per page."""
-    return customers_for_list(on=on).order_by("number")
+    half-fare running), in the order they were written: one query per page."""
+    return customers_for_list(on=on).order_by("id")
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,21 @@ class CallerMatch:
     customer: Customer  # annotated as customers_for_list does: eligible, variant, ...
     contact: Contact | None
     registered_caller: bool
-    credit: CreditBalance
+    credit: CreditBalance  # what this caller may use: Support+ minutes only if registered
 
     @property
     def priority(self) -> bool:
-        """Support+ answers first (R8): the customer's subscription runs and the caller is
-        one of its registered persons, or the number is the customer's own (the desk
-        asks who is calling)."""
-        running = bool(getattr(self.customer, "support_plus", False))
-        return running and (self.contact is None or self.registered_caller)
+        """Answer first (R8): the caller is a registered person of the Support+ running —
+        as the desk marks the case it opens. A number that names no single contact (the
+        customer's own, or shared) gives no priority: the desk asks who is calling."""
+        return self.registered_caller
+
+
+def usable_by(balance: CreditBalance, *, registered: bool) -> CreditBalance:
+    """The buckets a caller may draw on (R7): Support+ minutes serve the registered persons
+    only — as the desk's credit statement counts them (``cases.emails``)."""
+    buckets = [b for b in balance.buckets if registered or not b.registered_only]
+    return CreditBalance(on=balance.on, buckets=buckets)
 
 
 @dataclass(frozen=True)
@@ -99,16 +105,19 @@ def caller_answer(*, phone: str, on: date) -> CallerAnswer:
     balances = credit_balances(customers=ids, on=on)
     contacts = [hit.contact.pk for hit in found.hits if hit.contact is not None]
     registered = registered_on(contact_ids=contacts, on=on) if contacts else set()
-    matches = [
-        CallerMatch(
-            customer=rows[hit.customer.pk],
-            contact=hit.contact,
-            registered_caller=hit.contact is not None and hit.contact.pk in registered,
-            credit=balances[hit.customer.pk],
+    matches = []
+    for hit in found.hits:
+        if hit.customer.pk not in rows:
+            continue  # deleted since the lookup
+        is_registered = hit.contact is not None and hit.contact.pk in registered
+        matches.append(
+            CallerMatch(
+                customer=rows[hit.customer.pk],
+                contact=hit.contact,
+                registered_caller=is_registered,
+                credit=usable_by(balances[hit.customer.pk], registered=is_registered),
+            )
         )
-        for hit in found.hits
-        if hit.customer.pk in rows
-    ]
     return CallerAnswer(phone=e164, matches=matches, more=found.more)
 
 
@@ -121,9 +130,13 @@ def usages_listed() -> QuerySet[Usage]:
 
 
 def invoices_listed() -> QuerySet[Invoice]:
-    """Issued and cancelled invoices and credit notes; drafts are not invoices yet."""
+    """Issued and cancelled invoices and credit notes; drafts are not invoices yet. The
+    credit note that cancelled an invoice is looked up per row of the page through its
+    unique key (a join of the reverse relation made SQLite read every invoice per row)."""
+    cancelled_by = Invoice.objects.filter(cancels=OuterRef("pk")).values("number")[:1]
     return (
         Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
-        .select_related("customer", "cancels", "credit_note")
+        .select_related("customer", "cancels")
+        .annotate(cancelled_by=Subquery(cancelled_by))
         .order_by("id")
     )

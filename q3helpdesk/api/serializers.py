@@ -19,7 +19,13 @@ class CreditSerializer(serializers.Serializer):
     granted_minutes = serializers.IntegerField(source="granted")
     used_minutes = serializers.IntegerField(source="used")
     remaining_minutes = serializers.IntegerField(source="remaining")
+    support_plus_remaining_minutes = serializers.SerializerMethodField(
+        help_text="Of the remaining minutes, those only registered Support+ persons may use."
+    )
     valid_until = serializers.DateField(source="valid_to", allow_null=True)
+
+    def get_support_plus_remaining_minutes(self, balance) -> int:
+        return sum(b.remaining for b in balance.buckets if b.registered_only)
 
 
 class CreditBucketSerializer(serializers.Serializer):
@@ -159,8 +165,12 @@ class CallerMatchSerializer(serializers.Serializer):
     registered_caller = serializers.BooleanField(
         help_text="The contact is a registered person of the running Support+ (R8)."
     )
-    priority = serializers.BooleanField(help_text="Put the call first: Support+ (R8).")
-    credit = CreditSerializer()
+    priority = serializers.BooleanField(
+        help_text="Answer first: a registered Support+ person is calling (R8)."
+    )
+    credit = CreditSerializer(
+        help_text="What this caller may use: Support+ minutes count for registered persons only."
+    )
     desk_url = serializers.SerializerMethodField()
 
     def get_desk_url(self, match) -> str:
@@ -247,12 +257,10 @@ class InvoiceSerializer(serializers.Serializer):
     rounding = serializers.DecimalField(max_digits=5, decimal_places=2)
     total = serializers.DecimalField(max_digits=11, decimal_places=2)
     cancels = serializers.CharField(source="cancels.number", allow_null=True, default=None)
-    cancelled_by = serializers.SerializerMethodField()
+    cancelled_by = serializers.CharField(
+        allow_null=True, help_text="The number of the credit note that cancelled it."
+    )
     pdf = serializers.SerializerMethodField()
-
-    def get_cancelled_by(self, invoice) -> str | None:
-        note = getattr(invoice, "credit_note", None)
-        return note.number if note is not None else None
 
     def get_pdf(self, invoice) -> str:
         path = reverse("api:invoice_pdf", kwargs={"number": invoice.number})

@@ -9,8 +9,7 @@ from functools import wraps
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -19,6 +18,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import generics, serializers
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,7 +32,7 @@ from q3helpdesk.roles import EVERYONE, has_role
 from . import filters, selectors
 from .auth import ApiPrincipal, ApiTokenAuthentication
 from .models import Scope
-from .pagination import IdCursorPagination, NumberCursorPagination
+from .pagination import IdCursorPagination
 from .permissions import HasScope
 from .serializers import (
     CallerAnswerSerializer,
@@ -87,13 +87,12 @@ class PagedList(ApiView, generics.ListAPIView):
 
 @extend_schema(parameters=[ON], tags=["customers"])
 class CustomerList(PagedList):
-    """Customers in the order of their numbers, with their support status and credit on
+    """Customers in the order they were recorded, with their support status and credit on
     the day."""
 
     required_scope = Scope.CUSTOMERS
     serializer_class = CustomerSerializer
     filterset_class = filters.CustomerFilter
-    pagination_class = NumberCursorPagination
 
     def get_queryset(self):
         self.on = day_asked(self.request)
@@ -111,7 +110,9 @@ class CustomerDetail(ApiView):
     required_scope = Scope.CUSTOMERS
 
     def get(self, request, number: str):
-        customer = get_object_or_404(Customer, number=number)
+        customer = Customer.objects.filter(number=number).first()
+        if customer is None:
+            raise NotFound(_("No customer has the number %(number)s.") % {"number": number})
         facts = selectors.customer_facts(customer=customer, on=day_asked(request))
         return Response(CustomerDetailSerializer(facts, context={"request": request}).data)
 
@@ -165,7 +166,9 @@ class CaseDetail(ApiView):
     required_scope = Scope.CASES
 
     def get(self, request, pk: int):
-        case = get_object_or_404(selectors.cases_listed(), pk=pk)
+        case = selectors.cases_listed().filter(pk=pk).first()
+        if case is None:
+            raise NotFound(_("No case has the reference C-%(id)s.") % {"id": pk})
         context = {"request": request, "costs": case_costs([case])}
         return Response(CaseSerializer(case, context=context).data)
 
@@ -195,12 +198,19 @@ class InvoiceList(PagedList):
         return selectors.invoices_listed()
 
 
+def issued_invoice(number: str):
+    invoice = selectors.invoices_listed().filter(number=number).first()
+    if invoice is None:
+        raise NotFound(_("No issued invoice has the number %(number)s.") % {"number": number})
+    return invoice
+
+
 @extend_schema(tags=["invoices"], responses=InvoiceSerializer)
 class InvoiceDetail(ApiView):
     required_scope = Scope.INVOICES
 
     def get(self, request, number: str):
-        invoice = get_object_or_404(selectors.invoices_listed(), number=number)
+        invoice = issued_invoice(number)
         return Response(InvoiceSerializer(invoice, context={"request": request}).data)
 
 
@@ -214,11 +224,11 @@ class InvoicePdf(ApiView):
     required_scope = Scope.INVOICES
 
     def get(self, request, number: str):
-        invoice = get_object_or_404(selectors.invoices_listed(), number=number)
+        invoice = issued_invoice(number)
         try:
             invoice = invoice_pdf_stored(invoice=invoice)
         except ValidationError:
-            raise Http404(_("This invoice has no PDF.")) from None
+            raise NotFound(_("This invoice has no PDF.")) from None
         return FileResponse(
             invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
         )

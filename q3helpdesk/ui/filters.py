@@ -1,14 +1,20 @@
 """The date-range filter set the lists' filters derive from, and the date input of their
 forms."""
 
-from datetime import date
+from datetime import date, datetime, time
 
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # A browser date picker; the ISO value it sends is one of the accepted input formats.
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def start_of_day(day: date) -> datetime:
+    """The first instant of ``day`` in the desk's time zone (a filter's day boundary)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class DateRangeFilterSet(django_filters.FilterSet):

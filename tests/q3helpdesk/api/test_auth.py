@@ -128,3 +128,14 @@ def test_a_client_is_held_to_its_rate(monkeypatch):
     other, _ = system("customers", name="other")
     assert [client.get(CUSTOMERS).status_code for _ in range(3)] == [200, 200, 429]
     assert other.get(CUSTOMERS).status_code == 200  # counted per client
+
+
+@override_settings(REQUIRE_2FA=True)
+def test_a_wrong_token_does_not_open_the_schema_to_a_half_logged_in_session(user_with_role):
+    """The schema serves desk users too: a Billing session that still owes its second
+    factor reaches it neither alone (sent to the code page) nor with a made-up token."""
+    browser = Client()
+    browser.force_login(user_with_role(Role.BILLING))
+    assert browser.get("/api/schema/").status_code == 302
+    response = browser.get("/api/schema/", headers={"Authorization": "Bearer q3_made-up"})
+    assert response.status_code == 401

@@ -99,3 +99,29 @@ def test_the_lookup_costs_the_same_queries_for_one_match_and_many(phone_system):
     # registered (only when a contact matched)
     assert len(one) == 5
     assert len(ten) == 6
+
+
+def test_support_plus_minutes_count_only_for_a_registered_caller(phone_system):
+    """R7: the Support+ minutes serve its registered persons. The customer's own number
+    names nobody: the desk asks who is calling, and only the licence's credit is sure."""
+    customer = rental_customer(
+        number="10001", variant="premium", rent=Decimal("2400.00"), phone="+41315114949"
+    )
+    anna = ContactFactory(customer=customer, name="Anna Meier", phone="+41791234567")
+    ContactFactory(customer=customer, name="Beat Keller", phone="+41797654321")
+    support_plus(customer, [anna])
+    balance = credit_balance(customer=customer, on=date(2026, 3, 2))
+    licence_only = sum(b.remaining for b in balance.buckets if not b.registered_only)
+    assert balance.remaining == licence_only + 120
+
+    def credit(phone):
+        [match] = phone_system.get(CALLER, {"phone": phone}).json()["matches"]
+        return (
+            match["priority"],
+            match["credit"]["remaining_minutes"],
+            match["credit"]["support_plus_remaining_minutes"],
+        )
+
+    assert credit("079 123 45 67") == (True, balance.remaining, 120)  # Anna, registered
+    assert credit("079 765 43 21") == (False, licence_only, 0)  # Beat, not registered
+    assert credit("031 511 49 49") == (False, licence_only, 0)  # the switchboard

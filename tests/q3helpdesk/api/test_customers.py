@@ -15,6 +15,8 @@ from tests.factories import (
     ContactFactory,
     CustomerFactory,
     HalfFareFactory,
+    LicenceFactory,
+    RentalPeriodFactory,
     make_usage,
     rental_customer,
     support_plus,
@@ -62,12 +64,16 @@ def test_each_customer_has_the_desks_status_and_credit(api):
             "granted_minutes": balance.granted,
             "used_minutes": balance.used,
             "remaining_minutes": balance.remaining,
+            "support_plus_remaining_minutes": sum(
+                b.remaining for b in balance.buckets if b.registered_only
+            ),
             "valid_until": balance.valid_to.isoformat() if balance.valid_to else None,
         }
     # The concept's figures: profi with two main modules (R3: 25 min), 10 used.
     assert rows[0]["credit"]["granted_minutes"] == 25
     assert rows[0]["credit"]["remaining_minutes"] == 15
     assert [row["eligible"] for row in rows] == [True, True, True, False, False]
+    assert rows[2]["credit"]["support_plus_remaining_minutes"] == 120  # R7
 
 
 def test_the_day_asked_decides_status_and_credit(api):
@@ -85,6 +91,8 @@ def test_filters_by_eligibility_and_number(api):
     assert [row["number"] for row in eligible] == ["10004", "10005"]
     one = results(api.get("/api/v1/customers/", {"number": "10002"}))
     assert [row["number"] for row in one] == ["10002"]
+    maybe = api.get("/api/v1/customers/", {"eligible": "maybe"})
+    assert maybe.status_code == 400 and list(maybe.json()) == ["eligible"]
 
 
 @pytest.mark.parametrize("value", ["2026-02-30", "gestern", "31.02.2026"])
@@ -130,5 +138,27 @@ def test_one_customer_in_detail(api):
     ]
 
 
-def test_an_unknown_customer_is_404(api):
-    assert api.get("/api/v1/customers/99999/").status_code == 404
+def test_an_unknown_customer_is_404_in_the_callers_language(api):
+    response = api.get("/api/v1/customers/99999/", headers={"Accept-Language": "de"})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Kein Kunde hat die Nummer 99999."}
+
+
+def test_the_detail_costs_the_same_queries_however_much_the_customer_has(api):
+    big = rental_customer(number="10002", variant="premium", rent=Decimal("2400.00"))
+    persons = [ContactFactory(customer=big) for _ in range(3)]
+    HalfFareFactory(customer=big)  # more than one registered person needs it
+    support_plus(big, persons)
+    api.get("/api/v1/customers/10002/")  # the client's first use is noted once
+
+    def counted() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/customers/10002/").status_code == 200
+        return len(queries)
+
+    before = counted()
+    for year in (2023, 2024, 2025):  # more licences, with their modules and periods
+        licence = LicenceFactory(customer=big, modules=["COFI", "SAL"])
+        RentalPeriodFactory(licence=licence, start=date(year, 1, 1), end=date(year, 12, 31))
+    ContactFactory(customer=big)
+    assert counted() == before == 10

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from billing.models import Invoice
+from billing.services import invoice_cancel
 from cases.selectors import case_costs
 from q3helpdesk.api.pagination import IdCursorPagination
 from tests.factories import (
@@ -74,16 +75,16 @@ def test_a_broken_cursor_is_404_not_an_error(api):
     assert api.get("/api/v1/cases/", {"cursor": "!!not base64!!"}).status_code == 404
 
 
-def test_cases_are_filtered_by_the_zurich_day_they_were_opened(api, desk_now):
+def test_cases_are_filtered_by_the_zurich_day_they_were_recorded(api, desk_now):
     customer = rental_customer(number="10001")
     desk_now.move_to(datetime(2026, 3, 1, 23, 30, tzinfo=ZURICH))  # 22:30 UTC
     late = make_case(customer, subject="Spät am Sonntag")
     desk_now.move_to(datetime(2026, 3, 2, 0, 30, tzinfo=ZURICH))  # 23:30 UTC the day before
     early = make_case(customer, subject="Früh am Montag")
     sunday = results(
-        api.get("/api/v1/cases/", {"opened_from": "2026-03-01", "opened_to": "01.03.2026"})
+        api.get("/api/v1/cases/", {"created_from": "2026-03-01", "created_to": "01.03.2026"})
     )
-    monday = results(api.get("/api/v1/cases/", {"opened_from": "2026-03-02"}))
+    monday = results(api.get("/api/v1/cases/", {"created_from": "2026-03-02"}))
     assert [row["id"] for row in sunday] == [late.pk]
     assert [row["id"] for row in monday] == [early.pk]
 
@@ -104,12 +105,12 @@ def test_a_case_carries_its_cost_and_no_text(api):
 def test_a_reversed_range_is_a_400_that_says_why(api):
     response = api.get(
         "/api/v1/cases/",
-        {"opened_from": "2026-03-02", "opened_to": "2026-03-01"},
+        {"created_from": "2026-03-02", "created_to": "2026-03-01"},
         headers={"Accept-Language": "de"},
     )
     assert response.status_code == 400
     assert response.json() == {
-        "__all__": ["Das Ende des Bereichs (2026-03-01) liegt vor seinem Beginn (2026-03-02)."]
+        "created_to": ["Das Enddatum darf nicht vor dem Beginndatum liegen."]
     }
 
 
@@ -126,7 +127,7 @@ def test_posted_time_needs_a_range_of_at_most_a_year(api):
         headers={"Accept-Language": "en"},
     )
     assert too_long.status_code == 400
-    assert too_long.json() == {"__all__": ["Ask for at most 366 days of posted time at once."]}
+    assert too_long.json() == {"performed_to": ["Ask for at most 366 days of posted time at once."]}
     leap_year = {"performed_from": "2024-01-01", "performed_to": "2024-12-31"}
     assert api.get("/api/v1/usages/", leap_year).status_code == 200
 
@@ -204,3 +205,93 @@ def test_lists_cost_the_same_queries_for_one_row_and_thirty(api, desk_now):
     desk_now.shift(timedelta(seconds=1))
     after = (counted("/api/v1/cases/"), counted("/api/v1/usages/", usages))
     assert before == after == (3, 2)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "cD1hYmM=",  # p=abc: a position that is no id
+        "cD0xZTQwMA==",  # p=1e400
+        "cD0tNQ==",  # p=-5
+        "cD05OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk=",  # p beyond any 64-bit id
+    ],
+)
+def test_a_forged_cursor_is_404_on_every_list(api, cursor):
+    usages = {"performed_from": "2026-01-01", "performed_to": "2026-12-31"}
+    for path, params in [
+        ("/api/v1/customers/", {}),
+        ("/api/v1/cases/", {}),
+        ("/api/v1/usages/", usages),
+        ("/api/v1/invoices/", {}),
+    ]:
+        response = api.get(path, {**params, "cursor": cursor}, headers={"Accept-Language": "fr"})
+        assert response.status_code == 404, (path, response.status_code)
+        assert response.json() == {"detail": "Curseur non valide"}
+
+
+# Dates at the edges of the calendar and beyond the desk's bounds, and what is no date.
+ODD_DATES = ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01", "2026-02-30", "x", "-1"]
+DATE_FILTERS = [
+    ("/api/v1/customers/", "on", {}),
+    ("/api/v1/cases/", "created_from", {}),
+    ("/api/v1/cases/", "created_to", {}),
+    ("/api/v1/usages/", "performed_from", {"performed_to": "2026-12-31"}),
+    ("/api/v1/usages/", "performed_to", {"performed_from": "2026-01-01"}),
+    ("/api/v1/invoices/", "issued_from", {}),
+    ("/api/v1/invoices/", "issued_to", {}),
+    ("/api/v1/caller/", "on", {"phone": "031 511 49 49"}),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "params"), DATE_FILTERS)
+def test_an_odd_date_is_a_400_that_names_its_field(api, path, name, params):
+    rental_customer(number="10001", phone="+41315114949")
+    for value in ODD_DATES:
+        response = api.get(path, {**params, name: value})
+        if name == "on" and value in ("0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01"):
+            # a day to read the status on: any real day answers
+            assert response.status_code == 200, (path, name, value, response.content)
+            continue
+        assert response.status_code == 400, (path, name, value, response.status_code)
+        assert list(response.json()) == [name], (path, name, value, response.json())
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/cases/", {"status": "lost"}),
+        ("/api/v1/cases/", {"channel": "fax"}),
+        ("/api/v1/usages/", {"activity": "golf"}),
+        ("/api/v1/invoices/", {"status": "draft"}),
+        ("/api/v1/invoices/", {"kind": "gift"}),
+    ],
+)
+def test_an_unknown_choice_is_a_400(api, path, params):
+    usages = {"performed_from": "2026-01-01", "performed_to": "2026-12-31"}
+    response = api.get(path, {**usages, **params})
+    assert response.status_code == 400 and list(response.json()) == list(params)
+
+
+def test_the_invoice_list_costs_the_same_queries_for_one_invoice_and_many(api, desk_now):
+    desk_now.move_to(datetime(2026, 4, 2, 9, 0, tzinfo=ZURICH))
+    make_company()
+    issued_invoice(billable_customer(number="10001"), issued_on=date(2026, 4, 1), render_pdf=False)
+    api.get("/api/v1/invoices/")  # the client's first use is noted once
+    with CaptureQueriesContext(connection) as one:
+        assert len(results(api.get("/api/v1/invoices/"))) == 1
+    more = [
+        issued_invoice(
+            billable_customer(number=str(10002 + n)), issued_on=date(2026, 4, 1), render_pdf=False
+        )
+        for n in range(5)
+    ]
+    invoice_cancel(invoice=more[0], reason="Doppelt")
+    with CaptureQueriesContext(connection) as many:
+        rows = results(api.get("/api/v1/invoices/"))
+    assert len(rows) == 7  # six invoices and the credit note
+    cancelled = [row for row in rows if row["status"] == "cancelled"]
+    assert len(cancelled) == 1 and cancelled[0]["cancelled_by"] is not None
+    note = [row for row in rows if row["kind"] == "credit_note"]
+    assert note[0]["cancels"] == cancelled[0]["number"]
+    assert note[0]["number"] == cancelled[0]["cancelled_by"]
+    assert len(many) == len(one) == 2  # the token, the invoices
