@@ -557,7 +557,7 @@ def _recent(days: int) -> tuple[str, str]:
         ("/api/v1/customers/", {"number": "100042"}),
         ("/api/v1/caller/", {"phone": "031 500 00 42"}),
         ("/api/v1/cases/", {}),
-        ("/api/v1/cases/", {"opened_from": _recent(7)[0], "opened_to": _recent(7)[1]}),
+        ("/api/v1/cases/", {"created_from": _recent(7)[0], "created_to": _recent(7)[1]}),
         ("/api/v1/cases/", {"customer": "100042"}),
         ("/api/v1/usages/", {"performed_from": _recent(7)[0], "performed_to": _recent(7)[1]}),
         (
