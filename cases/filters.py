@@ -33,6 +33,7 @@ class CaseFilter(DateRangeFilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
         label=_("Text"),
+        max_length=200,  # longer is a form error, not a text cut short
         widget=forms.TextInput(attrs={"type": "search", "maxlength": 200}),
     )
     mine = django_filters.BooleanFilter(

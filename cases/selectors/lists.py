@@ -97,8 +97,9 @@ RANKED_MATCHES = 1000
 # contact and assignee before they sort and cut (PostgreSQL sorts first only in a parallel
 # plan): at 100 000 cases a frequent word joined 7 000 matches for 50 rows. The subquery
 # sorts the matches on the search rows (``SEARCH_ORDER``: the rank and the row's copies of
-# the case's order) and takes the page's ids; only those 50 are joined and highlighted.
-# The count and the export (not sliced) read as before.
+# the case's order; ``NEWEST_ORDER`` for a word too frequent to rank) and takes the page's
+# ids; only those 50 are joined and highlighted. The matches are counted once, up to the
+# bound (``case_search_in_order``); the export (not sliced) reads as before.
 
 
 @dataclass(frozen=True)

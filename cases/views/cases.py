@@ -173,10 +173,11 @@ class CaseListView(TableListView):
         return selectors.cases_for_list().defer(*LIST_DEFERRED)
 
     def get_table_pagination(self, table):
-        """A text search is counted once, up to ``RANKED_MATCHES`` (its order depends on
-        it, see ``case_search_in_order``); the paginator takes that count as its own."""
+        """A text search is counted up to ``RANKED_MATCHES`` (its order depends on it, see
+        ``case_search_in_order``); the paginator takes that count as its own for every page
+        within it, and counts on from a page past it."""
         paginate = super().get_table_pagination(table)
-        matches = getattr(getattr(self, "filterset", None), "search_matches", None)
+        matches = self.filterset.search_matches
         if paginate is not False and matches is not None:
             paginate.update(bound=matches.bound, counted=matches.counted)
         return paginate

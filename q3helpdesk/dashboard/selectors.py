@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Generic, TypedDict, TypeVar
 
@@ -31,7 +31,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
 
 from billing.models import (
     CreditGrant,
@@ -47,6 +46,7 @@ from billing.selectors import LedgerMinutes, ledger_minutes_q, support_plus_capa
 from cases.models import ACTIVE_STATUSES, Callback, Case, CaseKind, DailyCases
 from cases.selectors import CallbackState, callback_state_q, callbacks_for, callbacks_open
 from customers.models import Customer, SupportPlusSubscription
+from q3helpdesk.ui.filters import start_of_day
 
 from .periods import Period, weeks
 
@@ -72,13 +72,9 @@ class Pair(Generic[_Figure]):
         return self.value - self.previous
 
 
-def _start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _instants(period: Period) -> tuple[datetime, datetime]:
     """The period as instants in Zurich: [first day 00:00, day after the last 00:00)."""
-    return _start(period.start), _start(period.end + timedelta(days=1))
+    return start_of_day(period.start), start_of_day(period.end + timedelta(days=1))
 
 
 def _pairs(row: dict, names) -> dict[str, Pair]:

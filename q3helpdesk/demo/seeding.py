@@ -37,8 +37,6 @@ from customers.models import (
     RentalPeriod,
     SupportPlusRegistration,
     SupportPlusSubscription,
-    fold_key,
-    search_key,
 )
 
 from ..roles import Role
@@ -300,6 +298,10 @@ def seed_scale(n: int, today: date, seed: int = 2024, years: int = 1) -> int:
             plans = [
                 _plan_customer(rng, num, main_codes, other_codes, today, years) for num in chunk
             ]
+            for plan in plans:  # bulk_create does not save: the lookup keys are set here
+                plan["customer"].set_name_keys()
+                for contact in plan["contacts"]:
+                    contact.set_name_keys()
             customers = Customer.objects.bulk_create([p["customer"] for p in plans])
             contacts, licences = [], []
             for plan, customer in zip(plans, customers, strict=True):
@@ -383,8 +385,6 @@ def _plan_customer(rng, number, main_codes, other_codes, today, years: int = 1) 
     customer = Customer(
         number=number,
         name=name,
-        name_key=search_key(name),
-        fold_key=fold_key(name),
         street=rng.choice(demo_data.STREETS_FR if fr else demo_data.STREETS_DE),
         house_number=str(rng.randint(1, 120)),
         postcode=place.postcode,
@@ -401,8 +401,6 @@ def _plan_customer(rng, number, main_codes, other_codes, today, years: int = 1) 
         contacts.append(
             Contact(
                 name=f"{first} {last}",
-                name_key=search_key(f"{first} {last}"),
-                fold_key=fold_key(f"{first} {last}"),
                 email=f"{_slug(first)}@{domain}",
                 phone=_mobile(rng) if rng.random() < 0.5 else _phone(rng, place.area_code),
             )

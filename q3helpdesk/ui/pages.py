@@ -17,6 +17,9 @@ from django.db.models import QuerySet
 from django.db.models.query import ModelIterable
 
 COUNT_BOUND = 5000  # rows counted past the start of the page shown, at most
+# A page that would start further than this lies past the end of any list: its offset
+# would not even fit the databases' 64-bit integers (``?page=9999999999999999999``).
+MAX_START = 2**62
 
 
 class IdsFirst(ModelIterable):
@@ -56,7 +59,7 @@ class BoundedPaginator(Paginator):
 
     ``bound`` sets another bound for a list; ``counted`` is a count the list's view made
     already, from the list's start with the same bound (up to ``bound`` + 1 rows): it
-    serves the first page, and every page when it is exact.
+    serves every page within the bound, and every page when it is exact.
     """
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
@@ -78,9 +81,11 @@ class BoundedPaginator(Paginator):
         start = (number - 1) * self.per_page
         if self._counted is not None and self._counted <= self._bound:
             return self._counted  # the whole list, counted
-        if self._counted is not None and start == 0:
-            self.exact = False
+        if self._counted is not None and start + self.per_page <= self._bound:
+            self.exact = False  # the view's count reaches past this page already
             return self._bound
+        if start > MAX_START:
+            return self._queryset.count()  # past the end: leads back to the last page
         rows = self._queryset
         query = rows.query
         plain = not (query.distinct or query.combinator or query.values_select or query.group_by)

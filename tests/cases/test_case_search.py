@@ -287,13 +287,22 @@ def test_the_pages_of_a_frequent_word_go_on_past_the_bound(desk, customer, rank_
     made = [make_case(customer, subject=f"Lohnlauf {n}") for n in range(7)]
     pages = [found(desk, "Lohnlauf", per_page=2, page=n) for n in (1, 2, 3, 4)]
     assert [case for page in pages for case in page] == made[::-1]
+    # A page within the bound (the search counted "more than 3") needs no other count; a
+    # page reaching past it counts on from where it stands, once.
+    for page, expected in ((1, 1), (3, 1), (4, 2)):
+        with CaptureQueriesContext(connection) as queries:
+            desk.get("/cases/", {"q": "Lohnlauf", "per_page": 1, "page": page})
+        assert len(counts(queries)) == expected, (page, counts(queries))
     last = desk.get("/cases/", {"q": "Lohnlauf", "per_page": 2, "page": 4})
     assert (last.context["table"].paginator.count, last.context["table"].paginator.exact) == (
         7,
         True,
     )
-    # A click on a column sorts by it, as for a ranked search.
+    # A click on a column sorts by it, as for a ranked search; the note on the order goes.
     assert found(desk, "Lohnlauf", sort="reference", per_page=3) == made[:3]
+    assert 'data-testid="search-note"' in last.content.decode()
+    sorted_page = desk.get("/cases/", {"q": "Lohnlauf", "sort": "reference"})
+    assert 'data-testid="search-note"' not in sorted_page.content.decode()
 
 
 @pytest.mark.sqlite
@@ -425,3 +434,14 @@ def test_the_search_reads_the_gin_index(customer):
         cursor.execute("RESET enable_seqscan")
         cursor.execute("RESET enable_indexscan")
     assert "casesearch_vector_idx" in plan
+
+
+def test_a_search_text_too_long_is_an_error_not_cut_short(desk, customer):
+    make_case(customer, subject="Lohnlauf")
+    response = desk.get("/cases/", {"q": "Lohnlauf " + "x" * 200}, HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 200
+    assert response.context["filter"].errors["q"] == [
+        "Bitte sicherstellen, dass der Wert aus höchstens 200 Zeichen besteht."
+        " (Er besteht aus 209 Zeichen.)"
+    ]
+    assert list(response.context["table"].page.object_list) == []

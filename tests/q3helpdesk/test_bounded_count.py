@@ -70,6 +70,13 @@ def test_a_page_past_the_end_leads_to_the_last_one(thirty):
     assert numbers(response) == [f"7{n:04d}" for n in range(25, 30)]
 
 
+@pytest.mark.parametrize("page", ["9999999999999999999", "9" * 30])
+def test_a_page_beyond_any_list_leads_to_the_last_one_not_an_error(thirty, page):
+    """An offset that would not fit a 64-bit integer is past the end like any other."""
+    response = shown(thirty, f"&page={page}")
+    assert (response.context["table"].paginator.count, numbers(response)[-1]) == (30, "70029")
+
+
 def test_a_short_list_is_counted_exactly(db, user_with_role, client):
     for n in range(3):
         CustomerFactory(number=f"8{n:04d}")
