@@ -34,9 +34,10 @@ from q3helpdesk.guards import service
 
 from ..erp.applying import apply_customer
 from ..erp.bulk import CHUNK, apply_new_customers
+from ..erp.columns import Record
 from ..erp.outcomes import Outcome
 from ..erp.reading import read_erp_file
-from ..erp.records import Line, customer_lines
+from ..erp.records import CustomerLines, Line, SpanRecord, customer_lines
 from ..erp.saved import SavedChunk
 from ..models import ErpImport, ErpImportStatus
 
@@ -72,16 +73,41 @@ def erp_import(*, content: bytes, name: str = "", dry_run: bool = False) -> ErpR
     groups, orphans = customer_lines(erp)
     for line in orphans:
         line.outcome = Outcome.REFUSED
+    places: list[CustomerLines] = []  # a dry run's customers with Support+ rows
     for start in range(0, len(groups), CHUNK):
         # New customers whose rows all pass are written at once, the others one by one;
         # the saved rows of those read at once, to pass over the unchanged customers.
         rest = apply_new_customers(groups[start : start + CHUNK], dry_run=dry_run)
         saved = SavedChunk(rest) if rest else None
         for group in rest:
+            if dry_run and _has_support_plus(group):
+                places.append(group)
+                continue
             apply_customer(group, dry_run=dry_run, chunk=saved)
+    if places:
+        _check_support_plus_together(places)
     every = [*orphans, *(line for group in groups for line in group.lines)]
     report.lines = sorted(every, key=lambda line: (line.row.sheet, line.row.line))
     return report
+
+
+def _has_support_plus(group: CustomerLines) -> bool:
+    return bool(group.of(Record.SUPPORT_PLUS, SpanRecord))
+
+
+def _check_support_plus_together(groups: list[CustomerLines]) -> None:
+    """The dry run of the customers with Support+ rows: applied for real, in the file's
+    order, in one transaction rolled back at the end. Support+ places count across all
+    customers (R7): checked one by one and each rolled back, every new subscription of the
+    file would find the places the file's earlier ones take still free, and the check would
+    pass what the import then refuses. Unchanged customers are passed over without a write
+    (the saved rows read at once), so the transaction lasts as long as the file's Support+
+    changes take — few, as Support+ places are."""
+    saved = SavedChunk(groups)
+    with transaction.atomic():
+        for group in groups:
+            apply_customer(group, dry_run=False, chunk=saved)
+        transaction.set_rollback(True)
 
 
 # --- an upload, checked and confirmed in the background ---------------------------------

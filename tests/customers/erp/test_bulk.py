@@ -587,3 +587,48 @@ def test_a_fault_checking_a_new_customer_sends_it_the_per_customer_way(monkeypat
     report = erp_import(content=erp_file(regular_customers(3)), name="kunden.csv")
     assert report.counts[Outcome.NEW] == len(report.lines)
     assert Licence.objects.get(number="B-200002").rental_periods.count() == 2
+
+
+def support_plus_customer(number: str, name: str) -> list[str]:
+    return [
+        row("Kunde", number, firma=f"{name} AG", plz="3000", ort="Bern"),
+        row("Kontakt", number, firma=f"{name} Muster"),
+        row("Lizenz", number, lizenz=f"P-{number}", art="Miete", variante="Profi", module="COFI"),
+        row(
+            "Mietperiode",
+            number,
+            lizenz=f"P-{number}",
+            beginn="01.01.2026",
+            ende="31.12.2026",
+            miete="900.00",
+        ),
+        row("Support+", number, beginn="01.01.2026", ende="31.12.2026", personen=f"{name} Muster"),
+    ]
+
+
+def test_the_check_counts_the_support_plus_places_the_file_takes_itself(desk):
+    """R7 across the file: one place is left (the desk's customer holds the other); the
+    file's first new Support+ takes it, the second is refused — by the check as by the
+    import, so that the check never promises what the import then refuses."""
+    content = erp_file(
+        support_plus_customer("300101", "Erste")
+        + regular_customers(2)
+        + support_plus_customer("300102", "Zweite")
+    )
+    checked, checked_tables = import_and_roll_back(content, dry_run=True)
+    imported, _tables = import_and_roll_back(content)
+    assert checked == imported
+    with translation.override("de"):
+        report = erp_import(content=content, name="kunden.csv", dry_run=True)
+    plus = {
+        line.customer: (line.outcome, line.message)
+        for line in report.lines
+        if line.record == "support_plus"
+    }
+    assert plus["300101"] == (Outcome.NEW, "")
+    assert plus["300102"] == (
+        Outcome.REFUSED,
+        "Support+ ist ausgebucht: alle 2 Plätze sind für diese Periode vergeben."
+        " Setzen Sie den Kunden auf die Warteliste.",
+    )
+    assert checked_tables == Snapshot().tables()  # the check wrote nothing
