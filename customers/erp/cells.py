@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from customers.models.keys import search_key
 from q3helpdesk.ui.exports import FORMULA_STARTS
+from q3helpdesk.ui.filters import DateRangeFilterSet
 
 Cell = str | int | float | Decimal | date | datetime | bool | None
 
@@ -140,9 +141,23 @@ def _too_precise(value: Cell) -> ValidationError:
     )
 
 
+EARLIEST, LATEST = DateRangeFilterSet.earliest, DateRangeFilterSet.latest
+
+
 def parse_day(value: Cell) -> date | None:
     """A day: ``31.12.2026``, ``31.12.26``, ``2026-12-31``, ``31/12/2026`` or a date cell
-    (an XLSX date at midnight)."""
+    (an XLSX date at midnight), within the bounds every date filter of the desk keeps
+    (1990–2199: a year typed wrong, 9999 or 0001, is refused, not carried along)."""
+    day = _day(value)
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise ValidationError(
+            _("Choose a date between %(first)s and %(last)s.")
+            % {"first": f"{EARLIEST:%d.%m.%Y}", "last": f"{LATEST:%d.%m.%Y}"}
+        )
+    return day
+
+
+def _day(value: Cell) -> date | None:
     if is_blank(value):
         return None
     if isinstance(value, datetime):

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .cells import Cell, is_blank
@@ -57,15 +59,16 @@ def check_size(size: int) -> None:
         )
 
 
-def read_erp_file(*, content: bytes, name: str = "") -> ErpFile:
+def read_erp_file(*, content: bytes, name: str = "", head: int | None = None) -> ErpFile:
     """The rows of an ERP export; a ValidationError in the user's language when the file
-    as a whole cannot be read."""
+    as a whole cannot be read. ``head``: only the first rows (header included), a quick
+    look at an upload while the user waits; the worker reads the whole file."""
     check_size(len(content))
     if content.startswith(XLSX_START):
-        return _read_xlsx(content)
+        return _read_xlsx(content, head)
     if name.lower().endswith((".xlsx", ".xls", ".xlsm")):
         raise ValidationError(_("The file is not an Excel workbook (.xlsx) the desk can read."))
-    return _read_csv(content)
+    return _read_csv(content, head)
 
 
 def _decoded(content: bytes) -> tuple[str, str]:
@@ -83,7 +86,7 @@ def _decoded(content: bytes) -> tuple[str, str]:
         ) from None
 
 
-def _read_csv(content: bytes) -> ErpFile:
+def _read_csv(content: bytes, head: int | None = None) -> ErpFile:
     try:
         text, encoding = _decoded(content)
     except UnicodeDecodeError:
@@ -95,17 +98,24 @@ def _read_csv(content: bytes) -> ErpFile:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     erp = ErpFile("csv", encoding)
     try:
-        rows = list(reader)
+        rows = list(reader if head is None else itertools.islice(reader, head))
     except csv.Error as exc:  # e.g. a quote never closed: the rest of the file in one cell
         raise ValidationError(
-            _("The file is not a CSV file the desk can read: %(reason)s") % {"reason": exc}
+            _(
+                "The file is not a CSV file the desk can read: from line %(line)s on, a quote"
+                " is never closed or a cell is longer than %(length)s characters."
+            )
+            % {
+                "line": reader.line_num,
+                "length": number_format(csv.field_size_limit(), force_grouping=True),
+            }
         ) from exc
     _read_table(erp, rows, sheet="", record=None)
     _require_records(erp)
     return erp
 
 
-def _read_xlsx(content: bytes) -> ErpFile:
+def _read_xlsx(content: bytes, head: int | None = None) -> ErpFile:
     import zipfile
 
     import openpyxl  # only for a workbook
@@ -122,7 +132,11 @@ def _read_xlsx(content: bytes) -> ErpFile:
                 (
                     sheet.title,
                     list(
-                        sheet.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS + 2, values_only=True)
+                        sheet.iter_rows(
+                            max_col=MAX_COLUMNS,
+                            max_row=MAX_ROWS + 2 if head is None else head,
+                            values_only=True,
+                        )
                     ),
                 )
                 for sheet in book

@@ -43,6 +43,8 @@ from ..models import ErpImport, ErpImportStatus
 
 logger = logging.getLogger(__name__)
 
+UPLOAD_LOOK_ROWS = 100  # rows of an upload read while the user waits
+
 
 @dataclass
 class ErpReport:
@@ -124,10 +126,14 @@ def _tasks():
 def erp_import_upload(
     *, content: bytes, name: str, language: str = "fr", created_by: User | None = None
 ) -> ErpImport:
-    """Keep an uploaded ERP file and queue its dry run. A file that cannot be read at all
-    is refused now, with the reason; nothing of the customer base is written until the
-    upload is confirmed (:func:`erp_import_confirm`)."""
-    read_erp_file(content=content, name=name)  # the whole file's problems, before any row
+    """Keep an uploaded ERP file and queue its dry run. A file whose start cannot be read
+    (no header, not a workbook, neither UTF-8 nor Windows-1252) is refused now, with the
+    reason; what is wrong further down, the worker's check reports. Nothing of the customer
+    base is written until the upload is confirmed (:func:`erp_import_confirm`)."""
+    # A quick look while the user waits (header, encoding, the first rows); the worker reads
+    # the whole file and says what else is wrong with it (a 100 000-row workbook takes half
+    # a minute to read).
+    read_erp_file(content=content, name=name, head=UPLOAD_LOOK_ROWS)
     digest = hashlib.sha256(content).hexdigest()[:12]
     upload = ErpImport(name=name[:200], language=language[:2], created_by=created_by)
     upload.file.save(f"{digest}-{name[-80:]}", ContentFile(content), save=False)

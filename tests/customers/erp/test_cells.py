@@ -228,3 +228,14 @@ def test_record_types_and_headers_in_three_languages():
     with translation.override("fr"), pytest.raises(ValidationError) as refused:
         read_header(["Kundennummer", "customer_number"])
     assert "deux fois" in refused.value.messages[0]
+
+
+@pytest.mark.parametrize("cell", ["31.12.9999", "01.01.0001", "31.12.1989", date(2200, 1, 1)])
+def test_a_day_out_of_the_desks_years_is_refused(cell):
+    """A year typed wrong is refused with the bounds, not carried into a rental period the
+    credit rules cannot count (year 10 000), nor shown as "01.01.1"."""
+    with translation.override("de"), pytest.raises(ValidationError) as refused:
+        parse_day(cell)
+    assert refused.value.messages == ["Wählen Sie ein Datum zwischen 01.01.1990 und 31.12.2199."]
+    assert parse_day("01.01.1990") == date(1990, 1, 1)
+    assert parse_day("31.12.2199") == date(2199, 12, 31)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils.html import escape
 
 from billing.selectors import credit_balance
 from customers.models import Customer, ErpImport, ErpImportStatus, Licence
@@ -136,3 +137,27 @@ def test_a_report_page_or_outcome_out_of_range_shows_the_nearest(billing):
         response = billing.get(f"/erp/import/{erp.pk}/{query}")
         assert response.status_code == 200, query
     assert billing.get(f"/erp/import/{erp.pk}/?page=999").content.decode().count("erp-new") == 9
+
+
+def test_a_fault_further_down_than_the_first_rows_is_the_checks_to_report(billing):
+    """The upload reads the first rows while Billing waits; the worker reads the whole
+    file and says what is wrong further down (here a quote never closed), translated."""
+    rows = ["Type;N° client;Nom"] + [f"Client;{400000 + n};Firma {n}" for n in range(150)]
+    rows.append('Client;400999;"Firma ohne Ende' + "x" * 140_000)
+    content = ("\r\n".join(rows) + "\r\n").encode()
+    response = billing.post(
+        "/erp/import/",
+        {"file": SimpleUploadedFile("gross.csv", content, content_type="text/csv")},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert response.status_code == 302  # kept, and its check queued
+    run_worker()
+    checked = ErpImport.objects.get()
+    assert checked.status == ErpImportStatus.FAILED
+    assert checked.error == (
+        "Die Datei ist keine lesbare CSV-Datei: Ab Zeile 152 wird ein Anführungszeichen nie"
+        " geschlossen, oder eine Zelle ist länger als 131'072 Zeichen."
+    )
+    page = billing.get(f"/erp/import/{checked.pk}/", HTTP_ACCEPT_LANGUAGE="de")
+    assert escape(checked.error) in page.content.decode()
+    assert not Customer.objects.exists()
