@@ -1,6 +1,7 @@
 """Forms of the customer pages: a new customer with its first contact, a contact."""
 
 from django import forms
+from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from q3helpdesk.guards import SafeTextForm
@@ -90,6 +91,7 @@ class ErpUploadForm(forms.Form):
 
     file = forms.FileField(
         label=_("ERP file (CSV or XLSX)"),
+        validators=[FileExtensionValidator(["csv", "txt", "xlsx"])],
         help_text=_(
             "One row per customer, contact, licence, rental period, half-fare or Support+"
             " subscription, with the customer's number; headers in French, German or English."

@@ -18,7 +18,12 @@ from .erp.writing import erp_export
 from .filters import CustomerFilter
 from .forms import ContactForm, ErpUploadForm
 from .models import Contact, Customer, ErpImport
-from .selectors import customers_for_list, erp_import_report, unnumbered_licences
+from .selectors import (
+    customers_for_list,
+    erp_import_report,
+    erp_imports_recent,
+    unnumbered_licences,
+)
 from .services import contact_create, contact_update, erp_import_confirm, erp_import_upload
 from .tables import CustomerTable
 
@@ -105,7 +110,7 @@ def erp_import_new(request):
             return redirect("erp_import", pk=created.pk)
     context = {
         "form": form,
-        "recent": ErpImport.objects.select_related("created_by")[:10],
+        "recent": erp_imports_recent(),
         "unnumbered": unnumbered_licences(),
     }
     return render(request, "customers/erp_import_new.html", context)

@@ -194,8 +194,19 @@ def _read_table(erp: ErpFile, rows: list, *, sheet: str, record: str | None) -> 
     erp.unknown_columns.extend(name for name in header.unknown if name not in erp.unknown_columns)
     if len(erp.rows) + len(records) > MAX_ROWS:
         raise ValidationError(_("The file has more than %(rows)s rows.") % {"rows": MAX_ROWS})
+    width = max((i + 1 for i, cell in enumerate(header_row) if not is_blank(cell)), default=0)
     for line, row in records:
-        erp.rows.append(_row(header, list(row), line=line, sheet=sheet, record=record))
+        row = list(row)
+        if any(not is_blank(cell) for cell in row[width:]):  # cells no header names
+            extra = _(
+                "The row has cells beyond the last column of the header: is a separator"
+                " inside a cell? Put such a cell in quotes."
+            )
+            # Kept with its cells: it is its customer's row, refused, and so is its customer.
+            cells = _row(header, row, line=line, sheet=sheet, record=record).cells
+            erp.rows.append(ErpRow(line, sheet, None, cells, extra))
+            continue
+        erp.rows.append(_row(header, row, line=line, sheet=sheet, record=record))
 
 
 def _row(header: Header, row: list, *, line: int, sheet: str, record: str | None) -> ErpRow:

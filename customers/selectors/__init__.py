@@ -9,7 +9,13 @@ One module per concept; import the selectors from here:
 - ``erp``: the customer base as the ERP export writes it
 """
 
-from .erp import ErpImportReport, customers_for_erp, erp_import_report, unnumbered_licences
+from .erp import (
+    ErpImportReport,
+    customers_for_erp,
+    erp_import_report,
+    erp_imports_recent,
+    unnumbered_licences,
+)
 from .lists import (
     PossibleDuplicate,
     current_periods,
@@ -63,6 +69,7 @@ __all__ = [
     "customers_for_erp",
     "customers_for_list",
     "erp_import_report",
+    "erp_imports_recent",
     "half_fare_running",
     "normalise_phone",
     "one_edit_apart",

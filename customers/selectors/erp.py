@@ -23,6 +23,12 @@ from ..models import (
 CHUNK = 2000  # customers read at once
 
 
+def erp_imports_recent(*, last: int = 10):
+    """The latest uploads as the upload page lists them: name, day and status only (the
+    report of one upload may hold a row for each of 200 000 rows)."""
+    return ErpImport.objects.only("pk", "name", "created_at", "status")[:last]
+
+
 def customers_for_erp(*, chunk: int = CHUNK) -> Iterator[Customer]:
     """Every customer by number, its related rows prefetched (7 queries per chunk)."""
     registrations = SupportPlusRegistration.objects.select_related("contact").order_by("position")

@@ -25,7 +25,10 @@ class Command(BaseCommand):
         if fmt not in ("csv", "xlsx"):
             raise CommandError("FILE must end in .csv or .xlsx")
         export = erp_export(fmt=fmt, language=language)
-        path.write_bytes(export.content)
+        try:
+            path.write_bytes(export.content)
+        except OSError as exc:
+            raise CommandError(f"{file}: {exc.strerror}") from exc
         with translation.override(language):
             self.stdout.write(
                 _("%(customers)s customers, %(rows)s rows written to %(file)s.")

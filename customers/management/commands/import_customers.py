@@ -40,10 +40,11 @@ class Command(BaseCommand):
                     continue
                 self._report(name, report)
                 refused = refused or bool(report.refused)
-        if refused:
-            raise CommandError(
-                _("Rows were refused: nothing of their customers was written."), returncode=2
-            )
+            if refused:  # in the report's language too
+                raise CommandError(
+                    _("Rows or files were refused: nothing of their customers was written."),
+                    returncode=2,
+                )
 
     def _report(self, name: str, report) -> None:
         if report.unknown_columns:

@@ -282,7 +282,18 @@ def test_the_command_line_import(tmp_path):
     with pytest.raises(CommandError) as refused:
         call_command("import_customers", str(path), "--language", "de", stdout=out)
     assert refused.value.returncode == 2
+    assert str(refused.value) == (
+        "Zeilen oder Dateien wurden abgelehnt: von ihren Kunden wurde nichts geschrieben."
+    )
     assert "Lizenz L-5001 – abgelehnt «Gold» ist kein bekannter Wert" in out.getvalue()
+
+
+def test_the_command_line_export_to_a_place_it_cannot_write(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as refused:
+        call_command("export_customers", str(tmp_path / "fehlt" / "kunden.csv"))
+    assert str(refused.value).endswith("kunden.csv: No such file or directory")
 
 
 def test_rows_of_a_customer_the_desk_does_not_know_need_its_customer_row():
@@ -423,3 +434,24 @@ def test_a_fault_in_one_customer_leaves_it_as_it_was_and_the_others_go_on(monkey
     )
     assert not Customer.objects.filter(number="100502").exists()
     assert Customer.objects.filter(number="100503").exists()
+
+
+def test_cells_beyond_the_header_refuse_their_row_and_its_customer():
+    """A separator inside a cell left unquoted (two persons written "A; B" in a CSV with
+    ";") pushes cells past the header: the row is refused, and its customer with it,
+    rather than read with a person silently left out."""
+    text = FRENCH.decode("windows-1252")
+    spilled = text.replace(
+        "Support+;100502;;;;;;;;;;;;;;;01.01.2026;31.12.2026;;Hélène Dubois;",
+        "Support+;100502;;;;;;;;;;;;;;;01.01.2026;31.12.2026;;Hélène Dubois;;Marc Dubois",
+    )
+    assert spilled != text
+    with translation.override("fr"):
+        report = erp_import(content=spilled.encode("windows-1252"), name="clients.csv")
+    refused = [line for line in report.lines if line.outcome == Outcome.REFUSED]
+    assert [(line.row.line, line.customer) for line in refused] == [(7, "100502")]
+    assert refused[0].message.startswith(
+        "La ligne a des cellules au-delà de la dernière colonne de l'en-tête"
+    )
+    assert not Customer.objects.filter(number="100502").exists()
+    assert Customer.objects.filter(number="100503").exists()  # the others go on

@@ -161,3 +161,38 @@ def test_a_fault_further_down_than_the_first_rows_is_the_checks_to_report(billin
     page = billing.get(f"/erp/import/{checked.pk}/", HTTP_ACCEPT_LANGUAGE="de")
     assert escape(checked.error) in page.content.decode()
     assert not Customer.objects.exists()
+
+
+def test_a_file_that_is_no_erp_export_by_its_name_is_refused_at_once(billing):
+    response = billing.post(
+        "/erp/import/",
+        {"file": SimpleUploadedFile("rechnung.pdf", b"%PDF-1.7", content_type="application/pdf")},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "Dateiendung „pdf“ ist nicht erlaubt. Erlaubte Dateiendungen sind: „csv, txt, xlsx“."
+    ]
+    assert not ErpImport.objects.exists()
+
+
+def test_the_upload_page_reads_the_same_queries_for_one_upload_and_twelve(billing):
+    from django.core.files.base import ContentFile
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def made(n: int) -> None:
+        for _ in range(n):
+            ErpImport.objects.create(
+                name="k.csv", file=ContentFile(b"x", name="k.csv"), rows=[{"line": 1}] * 50
+            )
+
+    made(1)
+    with CaptureQueriesContext(connection) as one:
+        assert billing.get("/erp/import/").status_code == 200
+    made(11)
+    with CaptureQueriesContext(connection) as twelve:
+        page = billing.get("/erp/import/")
+    assert len(page.context["recent"]) == 10
+    assert len(twelve) == len(one)
+    assert not [q for q in twelve.captured_queries if '"rows"' in q["sql"]]  # no report read
