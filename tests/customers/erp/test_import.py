@@ -455,3 +455,54 @@ def test_cells_beyond_the_header_refuse_their_row_and_its_customer():
     )
     assert not Customer.objects.filter(number="100502").exists()
     assert Customer.objects.filter(number="100503").exists()  # the others go on
+
+
+def test_more_registered_persons_need_half_fare_by_file_too():
+    """R7: persons after the first need a half-fare subscription for the whole term."""
+    rows = german(
+        """
+Kunde,100506,Treuhand Graf AG,Marktgasse,3,3011,Bern,CH,Deutsch,,,,,,,,,,,
+Kontakt,100506,Eva Graf,,,,,,,,,,,,,,,,,
+Kontakt,100506,Max Graf,,,,,,,,,,,,,,,,,
+Lizenz,100506,,,,,,,,,,,L-5006,Miete,Premium,COFI,,,,
+Mietperiode,100506,,,,,,,,,,,L-5006,,,,01.01.2026,31.12.2026,2400.00,
+Support+,100506,,,,,,,,,,,,,,,01.01.2026,31.12.2026,,Eva Graf; Max Graf
+"""
+    ).replace(b"Eva Graf; Max Graf", b'"Eva Graf; Max Graf"')
+    with translation.override("en"):
+        report = erp_import(content=rows, name="kunden.csv")
+    (refused,) = report.refused
+    assert refused.record == "support_plus"
+    assert refused.message.startswith("Additional registered persons require an active half-fare")
+    assert not Customer.objects.filter(number="100506").exists()
+    with_half_fare = rows.replace(
+        b"Support+,100506",
+        b"Halbtax,100506,,,,,,,,,,,,,,,01.01.2026,31.12.2026,,\r\nSupport+,100506",
+    )
+    report = erp_import(content=with_half_fare, name="kunden.csv")
+    assert report.refused == []
+    registered = SupportPlusSubscription.objects.get(customer__number="100506").registrations
+    assert sorted(registered.values_list("contact__name", flat=True)) == ["Eva Graf", "Max Graf"]
+
+
+def test_a_downgrade_under_a_running_support_plus_is_refused_and_a_longer_term_too():
+    """R7 holds for a saved customer changed by file: a profi licence under Support+ may
+    not become standard, and a subscription's term may not be made longer."""
+    erp_import(content=GERMAN, name="kunden.csv")
+    text = GERMAN.decode("utf-8-sig")
+    downgraded = text.replace('L-5001,Miete,Profi,"COFI, SAL"', 'L-5001,Miete,Standard,"COFI, SAL"')
+    with translation.override("en"):
+        report = erp_import(content=downgraded.encode(), name="kunden.csv")
+    (refused,) = report.refused
+    assert refused.record == "licence" and "Support+" in refused.message
+    assert Licence.objects.get(number="L-5001").variant == "profi"
+    longer = text.replace(
+        "Support+,100501,,,,,,,,,,,,,,,01.01.2026,31.12.2026",
+        "Support+,100501,,,,,,,,,,,,,,,01.01.2026,31.03.2027",
+    )
+    assert longer != text
+    with translation.override("en"):
+        report = erp_import(content=longer.encode(), name="kunden.csv")
+    (refused,) = report.refused
+    assert refused.record == "support_plus"
+    assert SupportPlusSubscription.objects.get(customer__number="100501").end == date(2026, 12, 31)
