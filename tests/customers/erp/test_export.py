@@ -83,8 +83,23 @@ def test_a_licence_without_its_erp_number_is_left_out_and_counted(tmp_path):
 
 @pytest.mark.parametrize("customers", [1, 20])
 def test_the_export_reads_a_fixed_number_of_queries(customers):
+    """Every kind of row, for each customer: contacts, numbered licences with modules and
+    periods, half-fare, Support+ with its registered persons."""
+    from decimal import Decimal
+
+    from customers.models import Licence
+    from tests.factories import ContactFactory, HalfFareFactory, support_plus
+
     for n in range(customers):
-        rental_customer(number=f"{20001 + n}", name=f"Kunde {n}")
+        customer = rental_customer(
+            number=f"{20001 + n}", name=f"Kunde {n}", variant="premium", rent=Decimal("2400.00")
+        )
+        Licence.objects.filter(customer=customer).update(number=f"L-{20001 + n}")
+        persons = [ContactFactory(customer=customer) for _ in range(2)]
+        HalfFareFactory(customer=customer)
+        support_plus(customer, persons)
     with CaptureQueriesContext(connection) as queries:
-        erp_export(fmt="csv")
-    assert len(queries) == 7, [q["sql"][:80] for q in queries.captured_queries]
+        export = erp_export(fmt="csv")
+    assert export.rows == 7 * customers  # customer, 2 contacts, licence, period, HT, S+
+    # Customers, contacts, licences, modules, periods, half-fare, Support+, its persons.
+    assert len(queries) == 8, [q["sql"][:80] for q in queries.captured_queries]
