@@ -91,7 +91,7 @@ class ErpUploadForm(forms.Form):
 
     file = forms.FileField(
         label=_("ERP file (CSV or XLSX)"),
-        validators=[FileExtensionValidator(["csv", "txt", "xlsx"])],
+        validators=[FileExtensionValidator(["csv", "tsv", "txt", "xlsx"])],
         help_text=_(
             "One row per customer, contact, licence, rental period, half-fare or Support+"
             " subscription, with the customer's number; headers in French, German or English."

@@ -171,7 +171,7 @@ def test_a_file_that_is_no_erp_export_by_its_name_is_refused_at_once(billing):
     )
     assert response.status_code == 200
     assert response.context["form"].errors["file"] == [
-        "Dateiendung „pdf“ ist nicht erlaubt. Erlaubte Dateiendungen sind: „csv, txt, xlsx“."
+        "Dateiendung „pdf“ ist nicht erlaubt. Erlaubte Dateiendungen sind: „csv, tsv, txt, xlsx“."
     ]
     assert not ErpImport.objects.exists()
 
